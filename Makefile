@@ -1,0 +1,59 @@
+# wasirun build tooling. Every target is phony: make is a task runner here, and the
+# go tool does its own caching.
+
+GO       ?= go
+FUZZTIME ?= 10s
+BIN      := bin/wasirun
+
+# bash with pipefail, so that a failing command on the left of a pipe fails the
+# recipe (the fuzz target relies on it).
+SHELL       := bash
+.SHELLFLAGS := -euo pipefail -c
+
+.PHONY: build test bench fuzz check demo clean
+
+## build: the wasirun binary in bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/wasirun
+
+## test: vet and every test; .ci/run calls this, and it stays under 10 minutes
+test:
+	$(GO) vet ./...
+	$(GO) test -timeout 10m ./...
+
+## bench: every benchmark, with allocations
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: every Fuzz* target of every package, each for FUZZTIME (default 10s)
+# go test -list prints a package's fuzz targets, then "ok <package> <time>"; awk
+# turns that into "<package> <target>" lines. New targets are picked up by name.
+fuzz:
+	@targets=$$($(GO) test -list '^Fuzz' ./... | awk ' \
+		/^Fuzz/ { names[n++] = $$1; next } \
+		/^ok[ \t]/ { for (i = 0; i < n; i++) print $$2, names[i] } \
+		/^(ok|FAIL|\?)[ \t]/ { n = 0 }'); \
+	if [ -z "$$targets" ]; then echo "no fuzz targets"; exit 0; fi; \
+	while read -r pkg target; do \
+		echo "== fuzz $$pkg $$target for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg"; \
+	done <<< "$$targets"
+
+## check: vet, gofmt, tidy go.mod/go.sum, cross-builds for windows and darwin
+check:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
+	$(GO) mod tidy
+	git diff --exit-code go.mod go.sum
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
+	GOOS=darwin GOARCH=arm64 $(GO) build ./...
+
+## demo: build, then run scripts/demo.sh
+demo: build
+	bash scripts/demo.sh
+
+## clean: remove build and coverage outputs
+clean:
+	rm -rf bin
+	rm -f coverage.out cover.out coverage.html *.coverprofile

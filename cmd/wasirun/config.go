@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Configuration follows carolynvs/stingoftheviper: every flag of the running
+// command, its own and inherited, may also be given as an environment variable
+// (WASIRUN_ + the flag name in upper case with '-' as '_': --cache-dir is
+// WASIRUN_CACHE_DIR) or as a flat key in the TOML config file (cache-dir = "...").
+// A value fills a flag only when the user did not set it on the command line, so
+// the precedence is flag > environment > config file > default. A new command
+// needs nothing to take part: its flags are filled when it runs.
+//
+// The environment is the one given to run (factory.Getenv), never os.Getenv; viper
+// only parses the config file, so it does not read the process environment either.
+
+// envPrefix starts every environment variable wasirun reads for a flag.
+const envPrefix = "WASIRUN_"
+
+// configEnv names the config file when --config is not given.
+const configEnv = envPrefix + "CONFIG"
+
+// envKey returns the environment variable for a flag: cache-dir -> WASIRUN_CACHE_DIR.
+func envKey(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// notConfigurable reports whether a flag is left alone by the environment and the
+// config file: --help, and --config itself (which WASIRUN_CONFIG replaces).
+func notConfigurable(name string) bool {
+	return name == "help" || name == "config"
+}
+
+// defaultConfigPath returns $XDG_CONFIG_HOME/wasirun/config.toml, else
+// $HOME/.config/wasirun/config.toml (%USERPROFILE% on Windows when HOME is unset),
+// or "" when neither directory is known.
+func defaultConfigPath(getenv func(string) string) string {
+	// The XDG base directory spec says a relative XDG_CONFIG_HOME is invalid and is
+	// to be ignored.
+	if dir := getenv("XDG_CONFIG_HOME"); dir != "" && filepath.IsAbs(dir) {
+		return filepath.Join(dir, "wasirun", "config.toml")
+	}
+	home := getenv("HOME")
+	if home == "" && runtime.GOOS == "windows" {
+		home = getenv("USERPROFILE")
+	}
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".config", "wasirun", "config.toml")
+}
+
+// configPath returns the config file to read and whether the user named it: the
+// --config flag, else WASIRUN_CONFIG, else the default location. A named file must
+// exist; the default one may be missing. An empty name (--config "") means no file.
+func configPath(cmd *cobra.Command, flagValue string, getenv func(string) string) (path string, explicit bool) {
+	if cmd.Flags().Changed("config") {
+		return flagValue, true
+	}
+	if p := getenv(configEnv); p != "" {
+		return p, true
+	}
+	return defaultConfigPath(getenv), false
+}
+
+// loadConfig reads the TOML config file at path with a fresh viper instance. It
+// returns nil and no error when path is "", or when the file is missing and was not
+// named explicitly. Errors are one line that names the file.
+func loadConfig(path string, explicit bool) (*viper.Viper, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err // the path is in our own prefix
+		}
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	v := viper.New()
+	v.SetConfigType("toml")
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+		var decodeErr *toml.DecodeError
+		if errors.As(err, &decodeErr) {
+			row, _ := decodeErr.Position()
+			return nil, fmt.Errorf("config file %s: line %d: %s", path, row, oneLine(decodeErr.Error()))
+		}
+		var parseErr viper.ConfigParseError
+		if errors.As(err, &parseErr) && parseErr.Unwrap() != nil {
+			err = parseErr.Unwrap()
+		}
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// checkConfigKeys returns an error naming every key of the config file that is not
+// the name of a flag of some command under root, so that a typo does not go
+// unnoticed. A key may belong to another command than the one running: one file
+// serves them all.
+func checkConfigKeys(v *viper.Viper, root *cobra.Command) error {
+	known := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		add := func(fl *pflag.Flag) {
+			if !notConfigurable(fl.Name) {
+				known[strings.ToLower(fl.Name)] = true
+			}
+		}
+		c.Flags().VisitAll(add)
+		c.PersistentFlags().VisitAll(add)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+
+	var unknown []string
+	for _, k := range v.AllKeys() { // nested tables come out as "table.key": also unknown
+		if !known[k] {
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	slices.Sort(unknown)
+	switch len(unknown) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("unknown key %s", unknown[0])
+	default:
+		return fmt.Errorf("unknown keys %s", strings.Join(unknown, ", "))
+	}
+}
+
+// fillFlags sets every flag of flags that the user did not set on the command line
+// from the environment (getenv) or, failing that, from the config file v (nil when
+// there is none; path names it in errors). An empty environment variable counts as
+// unset. flags is a command's Flags() after parsing, which holds its inherited
+// flags too.
+func fillFlags(flags *pflag.FlagSet, getenv func(string) string, v *viper.Viper, path string) error {
+	var err error
+	flags.VisitAll(func(fl *pflag.Flag) { // sorted by name: the first error is always the same
+		if err != nil || fl.Changed || notConfigurable(fl.Name) {
+			return
+		}
+		if val := getenv(envKey(fl.Name)); val != "" {
+			if e := setFlag(flags, fl, val); e != nil {
+				err = fmt.Errorf("%s: %w", envKey(fl.Name), e)
+			}
+			return
+		}
+		if v != nil && v.IsSet(fl.Name) {
+			if e := setFlagFromConfig(flags, fl, v.Get(fl.Name)); e != nil {
+				err = fmt.Errorf("config file %s: %s: %w", path, fl.Name, e)
+			}
+		}
+	})
+	return err
+}
+
+// setFlag sets fl from a string, as if it had been given on the command line
+// (a list flag parses it as it parses a command-line value).
+func setFlag(flags *pflag.FlagSet, fl *pflag.Flag, val string) error {
+	if err := flags.Set(fl.Name, val); err != nil {
+		var invalid *pflag.InvalidValueError
+		if errors.As(err, &invalid) {
+			return fmt.Errorf("invalid value %q: %w", invalid.GetValue(), invalid.Unwrap())
+		}
+		return err
+	}
+	return nil
+}
+
+// setFlagFromConfig sets fl from a decoded TOML value: a list for a list flag
+// (volume = ["a:/a", "b:/b"]), a string, number or boolean for any other.
+func setFlagFromConfig(flags *pflag.FlagSet, fl *pflag.Flag, val any) error {
+	switch val := val.(type) {
+	case []any:
+		list, ok := fl.Value.(pflag.SliceValue)
+		if !ok {
+			return errors.New("want a single value, not a list")
+		}
+		items := make([]string, len(val))
+		for i, item := range val {
+			switch item.(type) {
+			case []any, map[string]any:
+				return errors.New("want a list of values, not of lists or tables")
+			}
+			items[i] = fmt.Sprint(item)
+		}
+		if err := list.Replace(items); err != nil {
+			return fmt.Errorf("invalid value %q: %w", items, err)
+		}
+		fl.Changed = true
+		return nil
+	case map[string]any:
+		return errors.New("want a value, not a table")
+	default:
+		return setFlag(flags, fl, fmt.Sprint(val))
+	}
+}

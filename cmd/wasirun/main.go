@@ -1,0 +1,173 @@
+// Command wasirun runs WebC/Wasmer packages and plain WASI modules on wazero.
+//
+// main (with System, which wraps the standard streams) is the only code that
+// touches the process: os.Args, os.Environ, os.Exit. Everything below run takes its
+// streams and environment as arguments, so tests drive the whole command line
+// without swapping process-global state.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wasirun/wasirun/internal/webc"
+)
+
+// version is the release version, set at link time with
+//
+//	go build -ldflags "-X main.version=v1.2.3" ./cmd/wasirun
+//
+// When empty, the main module version from the build info is used. It is the one
+// package-level variable in this command, and only the linker writes it.
+var version string
+
+// Exit codes, as in DESIGN.md ("Errors and exit codes"). Only exitCode turns an error
+// into a code; a command that needs a code other than exitFailure (the guest's exit
+// status, 124 timeout, 126 cannot instantiate, 127 not found, 134 trap) returns an
+// *exitError carrying it. Add a named constant here when the first command uses one.
+const (
+	// exitOK: the command (or the guest) succeeded.
+	exitOK = 0
+	// exitFailure: wasirun itself failed (bad flag, bad config, unreadable or
+	// malformed package, internal error).
+	exitFailure = 125
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], System(), os.Environ()))
+}
+
+// run executes the command line args (without the program name) with the given
+// streams and environment ("KEY=value" entries, as os.Environ returns them) and
+// returns the process exit code. It never panics and never writes more than one
+// line of its own to io.ErrOut on failure.
+func run(args []string, io *IOStreams, env []string) int {
+	return runWith(args, io, env, nil)
+}
+
+// runWith is run with a hook that may change the root command before it executes.
+// Tests use the hook to add commands the binary does not ship (one that panics, one
+// that reports the flag values it sees); run passes nil.
+func runWith(args []string, io *IOStreams, env []string, hook func(root *cobra.Command)) (code int) {
+	defer func() {
+		// Defence in depth: a panic anywhere below is a bug, but the user still gets
+		// one line and wasirun's failure code, not a Go stack trace.
+		if r := recover(); r != nil {
+			fmt.Fprintf(io.ErrOut, "wasirun: internal error: %s\n", oneLine(fmt.Sprint(r)))
+			code = exitFailure
+		}
+	}()
+
+	f := newFactory(io, env, version)
+	root := newCmdRoot(f)
+	if hook != nil {
+		hook(root)
+	}
+	if args == nil {
+		args = []string{} // cobra reads os.Args when given nil
+	}
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	if msg := errorMessage(err); msg != "" {
+		fmt.Fprintf(io.ErrOut, "wasirun: %s\n", msg)
+	}
+	return exitCode(err)
+}
+
+// exitCode maps the error a command returned to the process exit code. It is the
+// only place that does so; each rung of the ladder is a row of the table in
+// DESIGN.md and of TestExitCode.
+func exitCode(err error) int {
+	var (
+		exitErr   *exitError
+		formatErr *webc.FormatError
+		usageErr  *usageError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &exitErr):
+		return exitErr.code
+	case errors.As(err, &formatErr):
+		// A malformed or unreadable package is a failure of wasirun, not the guest.
+		return exitFailure
+	case errors.As(err, &usageErr):
+		return exitFailure
+	default:
+		return exitFailure
+	}
+}
+
+// errorMessage is the one line printed (after "wasirun: ") for err, or "" when
+// nothing should be printed: no error, or an *exitError without a cause (the guest
+// exited with a code and already said what it had to say).
+func errorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var exitErr *exitError
+	if errors.As(err, &exitErr) && exitErr.err == nil {
+		return ""
+	}
+	return oneLine(err.Error())
+}
+
+// exitError makes the process exit with code. A command returns one when the
+// outcome is not wasirun's generic failure: the guest's own exit status, a trap, a
+// timeout, a missing command. err, when not nil, is printed as one line; when nil,
+// nothing is printed.
+type exitError struct {
+	code int
+	err  error
+}
+
+// newExitError returns an error that exits with code and prints err (if not nil).
+func newExitError(code int, err error) *exitError {
+	return &exitError{code: code, err: err}
+}
+
+// Error returns the cause's message, or "exit status N" when there is no cause.
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError is a mistake on the command line: an unknown flag or command, a bad
+// flag value, the wrong number of arguments.
+type usageError struct {
+	err error
+}
+
+// Error returns the cause's message.
+func (e *usageError) Error() string { return e.err.Error() }
+
+// Unwrap returns the cause.
+func (e *usageError) Unwrap() error { return e.err }
+
+// usageArgs wraps a cobra argument validator so that its errors are usage errors.
+func usageArgs(validate cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := validate(cmd, args); err != nil {
+			return &usageError{err: err}
+		}
+		return nil
+	}
+}
+
+// oneLine folds a message that spans several lines into one.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}

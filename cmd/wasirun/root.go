@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// rootOptions hold the persistent flags that every command inherits.
+type rootOptions struct {
+	// ConfigFile is --config: the TOML config file.
+	ConfigFile string
+	// LogLevel is --log-level: trace, debug, info, warn or error.
+	LogLevel string
+	// LogFormat is --log-format: console or json.
+	LogFormat string
+}
+
+// newCmdRoot returns the wasirun command with every subcommand attached. It is
+// built afresh for each run; nothing about it is package-level state.
+//
+// A new subcommand is a file cmd/wasirun/<name>.go with an XOptions struct and
+// newCmdX(f *factory, runF func(*XOptions) error) *cobra.Command, added below with
+// AddCommand. It gets for free: its flags filled from WASIRUN_* variables and the
+// config file, the logger in cmd.Context() (zerolog.Ctx), usage errors mapped to
+// exit code 125 (wrap its Args validator with usageArgs). It must not set
+// PersistentPreRun(E): cobra would run it instead of the root's.
+func newCmdRoot(f *factory) *cobra.Command {
+	opts := &rootOptions{}
+	cmd := &cobra.Command{
+		Use:   "wasirun",
+		Short: "Run WebC/Wasmer packages and WASI modules on wazero",
+		Long: `wasirun runs WebC/Wasmer packages (.webc, .wasmer, .tar.gz, a directory with
+wasmer.toml) and plain WASI modules on the wazero engine.
+
+Every flag can also be set with an environment variable, WASIRUN_ followed by the
+flag name in upper case with '-' as '_' (--log-level is WASIRUN_LOG_LEVEL), or as a
+key in the TOML config file (log-level = "debug"). A flag on the command line wins
+over the environment, which wins over the config file.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		// With no arguments: help. An argument that is not a command is an error
+		// here, and the place where "wasirun pkg.wasmer" will mean "wasirun run".
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return unknownCommand(cmd, args[0])
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return persistentPreRun(cmd, f, opts)
+		},
+	}
+	cmd.SetIn(f.IO.In)
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &usageError{err: err}
+	})
+	cmd.SuggestionsMinimumDistance = 2
+
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&opts.ConfigFile, "config", "",
+		"config `file` (default $XDG_CONFIG_HOME/wasirun/config.toml, else ~/.config/wasirun/config.toml)")
+	pf.Var(newEnumValue(&opts.LogLevel, "warn", "level", logLevelNames()), "log-level",
+		"log level: "+strings.Join(logLevelNames(), ", "))
+	pf.Var(newEnumValue(&opts.LogFormat, "console", "format", logFormatNames()), "log-format",
+		"log format: "+strings.Join(logFormatNames(), ", "))
+	// Errors here mean a flag name above is misspelled: a bug caught by any test.
+	mustFlag(cmd.MarkPersistentFlagFilename("config", "toml"))
+	mustFlag(cmd.RegisterFlagCompletionFunc("log-level",
+		cobra.FixedCompletions(logLevelNames(), cobra.ShellCompDirectiveNoFileComp)))
+	mustFlag(cmd.RegisterFlagCompletionFunc("log-format",
+		cobra.FixedCompletions(logFormatNames(), cobra.ShellCompDirectiveNoFileComp)))
+
+	cmd.AddCommand(
+		newCmdVersion(f, nil),
+	)
+	return cmd
+}
+
+// persistentPreRun runs before every command: it fills unset flags from the
+// environment and the config file, then puts the logger in the command's context.
+func persistentPreRun(cmd *cobra.Command, f *factory, opts *rootOptions) error {
+	path, explicit := configPath(cmd, opts.ConfigFile, f.Getenv)
+	v, err := loadConfig(path, explicit)
+	if err != nil {
+		return err
+	}
+	if v != nil {
+		if err := checkConfigKeys(v, cmd.Root()); err != nil {
+			return fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := fillFlags(cmd.Flags(), f.Getenv, v, path); err != nil {
+		return err
+	}
+
+	color := f.IO.ErrTTY && f.Getenv("NO_COLOR") == "" // https://no-color.org
+	logger, err := newLogger(f.IO.ErrOut, color, opts.LogLevel, opts.LogFormat)
+	if err != nil {
+		return err
+	}
+	cmd.SetContext(logger.WithContext(cmd.Context()))
+	logger.Debug().
+		Str("command", cmd.CommandPath()).
+		Str("config", path).
+		Bool("config_loaded", v != nil).
+		Msg("starting")
+	return nil
+}
+
+// unknownCommand is the usage error for an argument of the root command that names
+// no command, with cobra's suggestions on the same line.
+func unknownCommand(cmd *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, cmd.CommandPath())
+	if s := cmd.SuggestionsFor(name); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", strings.Join(s, `" or "`))
+	}
+	return &usageError{err: errors.New(msg)}
+}
+
+// mustFlag panics on an error from declaring a flag's completion, which can only
+// be a misspelled flag name in newCmdRoot.
+func mustFlag(err error) {
+	if err != nil {
+		panic(err)
+	}
+}

@@ -1,0 +1,317 @@
+package webc
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Format is the form a package came in.
+type Format int
+
+// The package forms wasirun reads.
+const (
+	FormatV1 Format = iota + 1
+	FormatV2
+	FormatV3
+	FormatTarGz
+	FormatDir
+	FormatWasm
+)
+
+// String returns the name used by `wasirun inspect`: "webc-v1", "webc-v2", "webc-v3",
+// "tar.gz", "dir" or "wasm".
+func (f Format) String() string {
+	switch f {
+	case FormatV1:
+		return "webc-v1"
+	case FormatV2:
+		return "webc-v2"
+	case FormatV3:
+		return "webc-v3"
+	case FormatTarGz:
+		return "tar.gz"
+	case FormatDir:
+		return "dir"
+	case FormatWasm:
+		return "wasm"
+	}
+	return fmt.Sprintf("format(%d)", int(f))
+}
+
+// PackageInfo is a package's identity, as far as the container knows it.
+type PackageInfo struct {
+	Name        string
+	Version     string
+	Description string
+}
+
+// Container is a package read from any form: its manifest, its atoms and its volumes.
+// A Container from Open must be closed; its byte slices are valid until then.
+type Container struct {
+	Format   Format
+	Manifest *Manifest
+	// ManifestRaw is the manifest's CBOR as stored (or as converted, for tarballs,
+	// directories and bare modules).
+	ManifestRaw []byte
+	Package     PackageInfo
+
+	atoms   *Volume
+	volumes []*Volume // in container order
+	src     *source
+	closer  io.Closer
+
+	commands []Command
+
+	// integrity records what can be verified and how (see verify.go).
+	integrity integrity
+}
+
+// Close releases the file mapping; byte slices from the container become invalid.
+func (c *Container) Close() error {
+	if c.closer == nil {
+		return nil
+	}
+	err := c.closer.Close()
+	c.closer = nil
+	return err
+}
+
+// Open reads the package at path: a WebC file (any version), a legacy wapm .tar.gz, a
+// directory holding a wasmer.toml, or a bare .wasm module. Files are memory-mapped
+// where the platform allows it.
+func Open(path string) (*Container, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		c, err := LoadDir(path)
+		return c, withPath(err, path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := mapFile(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c, err := Parse(m, st.Size())
+	if err != nil {
+		m.Close()
+		return nil, withPath(err, path)
+	}
+	if c.Format == FormatWasm {
+		c.setWasmName(path)
+	}
+	if c.closer == nil {
+		c.closer = m
+	} else {
+		m.Close() // a tarball is decoded into memory: the file is no longer needed
+	}
+	return c, nil
+}
+
+// Parse reads a package from r, which holds size bytes: a WebC file of any version,
+// a gzip-compressed wapm tarball or a bare wasm module. If r exposes its bytes
+// (Bytes() []byte, as a memory mapping does), entries are slices of them.
+func Parse(r io.ReaderAt, size int64) (*Container, error) {
+	var magic [8]byte
+	n, err := r.ReadAt(magic[:], 0)
+	if n < len(magic) && err != nil && err != io.EOF {
+		return nil, err
+	}
+	head := magic[:n]
+	switch {
+	case size == 0:
+		return nil, formatErrAt("header", "", 0, errors.New("the file is empty"))
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		return parseTarGz(io.NewSectionReader(r, 0, size))
+	case bytes.HasPrefix(head, []byte("\x00webc")):
+		if n < 8 {
+			return nil, formatErrAt("header", "", int64(n), fmt.Errorf("the 8-byte header is cut short: %w", ErrTruncated))
+		}
+		src := newSource(r, size)
+		switch string(head[5:8]) {
+		case "001":
+			return parseV1(src)
+		case "002":
+			return parseSectioned(src, FormatV2)
+		case "003":
+			return parseSectioned(src, FormatV3)
+		}
+		return nil, formatErrAt("header", "", 5, fmt.Errorf("unsupported WebC version %q", head[5:8]))
+	case bytes.HasPrefix(head, []byte("\x00asm")):
+		return parseWasm(newSource(r, size))
+	}
+	return nil, formatErrAt("header", "", 0, fmt.Errorf("unknown magic % x: %w", head[:min(n, 4)], ErrUnknownFormat))
+}
+
+// ParseBytes is Parse over an in-memory package; entries are slices of b.
+func ParseBytes(b []byte) (*Container, error) { return Parse(bytes.NewReader(b), int64(len(b))) }
+
+// Atoms returns the names of the atoms, sorted.
+func (c *Container) Atoms() []string {
+	root, err := c.atoms.Root()
+	if err != nil {
+		return nil
+	}
+	names := make([]string, root.Len())
+	for i := range names {
+		names[i] = root.Child(i).Name()
+	}
+	return names
+}
+
+// AtomEntry returns the file holding the named atom.
+func (c *Container) AtomEntry(name string) (Entry, bool) {
+	root, err := c.atoms.Root()
+	if err != nil {
+		return Entry{}, false
+	}
+	e, ok := root.Lookup(name)
+	if !ok || e.IsDir() {
+		return Entry{}, false
+	}
+	return e, true
+}
+
+// Atom returns the bytes of the named atom, checked against the hashes the container
+// stores for it (the v2/v3 file hash, the manifest's sha256 signature) on first use.
+func (c *Container) Atom(name string) ([]byte, error) {
+	e, ok := c.AtomEntry(name)
+	if !ok {
+		return nil, &AtomNotFoundError{Atom: name, Atoms: c.Atoms()}
+	}
+	b, err := e.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkAtomSignature(name, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// checkAtomSignature compares an atom with the "sha256:<base64>" signature the
+// manifest gives it, if any.
+func (c *Container) checkAtomSignature(name string, b []byte) error {
+	spec, ok := c.Manifest.Atoms[name]
+	if !ok {
+		return nil
+	}
+	want, ok := strings.CutPrefix(spec.Signature, "sha256:")
+	if !ok {
+		return nil
+	}
+	sum := sha256.Sum256(b)
+	if got := base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		return formatErr("atoms", name, fmt.Errorf("sha256 %s does not match the manifest's signature %s: %w", got, spec.Signature, ErrChecksum))
+	}
+	return nil
+}
+
+// AtomNotFoundError reports an atom that is not in the container.
+type AtomNotFoundError struct {
+	Atom  string
+	Atoms []string
+}
+
+func (e *AtomNotFoundError) Error() string {
+	return fmt.Sprintf("no atom %q in the package (atoms: %s)", e.Atom, listOrNone(e.Atoms))
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// Volumes returns the named volumes in container order (the atoms are not one of them).
+func (c *Container) Volumes() []*Volume { return c.volumes }
+
+// Volume returns the volume called name.
+func (c *Container) Volume(name string) (*Volume, bool) {
+	for _, v := range c.volumes {
+		if v.name == name {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// AtomsVolume returns the atoms as a volume: one file per atom at its root.
+func (c *Container) AtomsVolume() *Volume { return c.atoms }
+
+// setWasmName names the single atom and command of a bare module after its file.
+func (c *Container) setWasmName(path string) {
+	base := path
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	base = strings.TrimSuffix(base, ".wasm")
+	if validName(base) != nil {
+		return
+	}
+	c.renameWasm(base)
+}
+
+// finish derives what every form shares once the manifest and volumes are known:
+// the package identity, the resolved commands, and the checks of the manifest
+// against the container.
+func (c *Container) finish() error {
+	if c.Package.Name == "" {
+		w, err := c.Manifest.Wapm()
+		if err != nil {
+			return formatErr("manifest", "", err)
+		}
+		c.Package = PackageInfo{Name: w.Name, Version: w.Version, Description: w.Description}
+		if c.Package.Name == "" && c.Format == FormatV1 {
+			var s string
+			if _, err := annotation(c.Manifest.Package, "name", &s); err == nil {
+				c.Package.Name = s
+			}
+			if _, err := annotation(c.Manifest.Package, "version", &s); err == nil {
+				c.Package.Version = s
+			}
+		}
+	}
+	if err := c.atoms.load(); err != nil {
+		return err
+	}
+	cmds, err := c.resolveCommands()
+	if err != nil {
+		return err
+	}
+	c.commands = cmds
+	if _, err := c.mounts(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// atomSignature is the manifest signature of an atom: "sha256:" and the base64 of
+// the sha256 of its bytes (spec 5.2).
+func atomSignature(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + base64.StdEncoding.EncodeToString(sum[:])
+}

@@ -1,0 +1,259 @@
+package webc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// unpackSmallFile is the size up to which a file read through an io.ReaderAt (not a
+// mapping) is loaded whole; larger ones are streamed.
+const unpackSmallFile = 1 << 20
+
+// Unpack writes the contents of c into the host directory dir:
+//
+//	dir/manifest.json           the manifest as JSON (2-space indent, keys sorted)
+//	dir/atoms/<atom>            one file per atom
+//	dir/volumes/<volume>/...    every file and directory of each volume
+//
+// A volume's directory is its name without the leading "/" ("/settings" unpacks to
+// volumes/settings). dir is created if missing and may already exist, but Unpack
+// never overwrites a file: it stops with an error naming the first one that exists.
+// Every write goes through an os.Root opened on dir, so nothing lands outside it,
+// whatever the names in the container or the symbolic links already in dir. File
+// modification times are set from the container when it records them.
+func Unpack(c *Container, dir string) error {
+	vols, err := unpackVolumeDirs(c.Volumes())
+	if err != nil {
+		return fmt.Errorf("unpacking into %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	u := &unpacker{root: root, dir: dir}
+
+	v, err := ToJSONValue(c.ManifestRaw)
+	if err != nil {
+		return fmt.Errorf("unpacking into %s: converting the manifest to JSON: %w", dir, err)
+	}
+	js, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("unpacking into %s: converting the manifest to JSON: %w", dir, err)
+	}
+	if err := u.writeFile("manifest.json", append(js, '\n')); err != nil {
+		return err
+	}
+
+	if err := u.mkdir("atoms"); err != nil {
+		return err
+	}
+	for _, name := range c.Atoms() {
+		if err := validName(name); err != nil {
+			return fmt.Errorf("unpacking into %s: atom %q %v", dir, name, err)
+		}
+		b, err := c.Atom(name)
+		if err != nil {
+			return err
+		}
+		p := path.Join("atoms", name)
+		if err := u.writeFile(p, b); err != nil {
+			return err
+		}
+		if e, ok := c.AtomEntry(name); ok {
+			u.setTime(p, e.ModTime())
+		}
+	}
+
+	if len(vols) > 0 {
+		if err := u.mkdir("volumes"); err != nil {
+			return err
+		}
+	}
+	for _, vd := range vols {
+		base := path.Join("volumes", vd.dir)
+		vroot, err := vd.v.Root()
+		if err != nil {
+			return err
+		}
+		if err := u.mkdir(base); err != nil {
+			return err
+		}
+		u.dirTime(base, vroot.ModTime())
+		err = vd.v.Walk(func(p string, e Entry) error {
+			p = path.Join(base, p)
+			if e.IsDir() {
+				u.dirTime(p, e.ModTime())
+				return u.mkdir(p)
+			}
+			return u.writeEntry(p, e)
+		})
+		if err != nil {
+			return err
+		}
+		// Directory times last, deepest first: creating a child changes its
+		// parent's modification time.
+		for i := len(u.dirTimes) - 1; i >= 0; i-- {
+			u.setTime(u.dirTimes[i].path, u.dirTimes[i].mtime)
+		}
+		u.dirTimes = u.dirTimes[:0]
+		if err := u.timeErr; err != nil {
+			return err
+		}
+	}
+	return u.timeErr
+}
+
+// unpackVolume is a volume and the directory under volumes/ it unpacks to.
+type unpackVolume struct {
+	v   *Volume
+	dir string
+}
+
+// unpackVolumeDirs maps every volume to its directory under volumes/ and refuses
+// names that are not a clean relative path once the leading "/" is removed, and
+// volumes that would land in the same directory or one inside another.
+func unpackVolumeDirs(vols []*Volume) ([]unpackVolume, error) {
+	out := make([]unpackVolume, 0, len(vols))
+	for _, v := range vols {
+		name := v.Name()
+		d := strings.TrimLeft(name, "/")
+		if d == "" {
+			return nil, fmt.Errorf("volume %q has no name to unpack it under", name)
+		}
+		for _, part := range strings.Split(d, "/") {
+			if err := validName(part); err != nil {
+				return nil, fmt.Errorf("volume %q cannot be unpacked: a path component %v", name, err)
+			}
+		}
+		out = append(out, unpackVolume{v: v, dir: d})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].dir < out[j].dir })
+	for i := 1; i < len(out); i++ {
+		a, b := out[i-1], out[i]
+		if a.dir == b.dir || strings.HasPrefix(b.dir, a.dir+"/") {
+			return nil, fmt.Errorf("volumes %q and %q would unpack into the same directory volumes/%s", a.v.Name(), b.v.Name(), a.dir)
+		}
+	}
+	return out, nil
+}
+
+// unpacker writes below an os.Root.
+type unpacker struct {
+	root     *os.Root
+	dir      string // for messages only
+	dirTimes []unpackTime
+	timeErr  error
+}
+
+type unpackTime struct {
+	path  string
+	mtime int64
+}
+
+// mkdir creates directory p (and its parents); an existing directory is fine.
+func (u *unpacker) mkdir(p string) error {
+	if err := u.root.MkdirAll(p, 0o755); err != nil {
+		return u.err(p, err)
+	}
+	return nil
+}
+
+// create creates file p, which must not exist.
+func (u *unpacker) create(p string) (*os.File, error) {
+	f, err := u.root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, u.err(p, err)
+	}
+	return f, nil
+}
+
+// writeFile creates file p with content b.
+func (u *unpacker) writeFile(p string, b []byte) error {
+	f, err := u.create(p)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return u.err(p, err)
+	}
+	return nil
+}
+
+// writeEntry creates file p with the content of volume file e, checked against its
+// stored hash. A file that is not in memory or mapped, and is large, is streamed
+// rather than loaded whole.
+func (u *unpacker) writeEntry(p string, e Entry) error {
+	if e.Size() <= unpackSmallFile || e.v.src.b != nil {
+		b, err := e.Bytes()
+		if err != nil {
+			return err
+		}
+		if err := u.writeFile(p, b); err != nil {
+			return err
+		}
+	} else {
+		if err := e.Verify(); err != nil {
+			return err
+		}
+		f, err := u.create(p)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(f, io.NewSectionReader(e, 0, e.Size()))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return u.err(p, err)
+		}
+	}
+	u.setTime(p, e.ModTime())
+	return nil
+}
+
+// dirTime records the modification time of directory p, to be set once its
+// contents are written.
+func (u *unpacker) dirTime(p string, mtime int64) {
+	if mtime > 0 {
+		u.dirTimes = append(u.dirTimes, unpackTime{p, mtime})
+	}
+}
+
+// setTime sets the modification time of p when mtime is known; the access time is
+// left alone. The first error is kept in u.timeErr.
+func (u *unpacker) setTime(p string, mtime int64) {
+	if mtime <= 0 || u.timeErr != nil {
+		return
+	}
+	if err := u.root.Chtimes(p, time.Time{}, time.Unix(mtime, 0)); err != nil {
+		u.timeErr = u.err(p, err)
+	}
+}
+
+// err turns a host error about p into one line that names the file.
+func (u *unpacker) err(p string, err error) error {
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("unpacking into %s: %s already exists; refusing to overwrite it", u.dir, p)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("unpacking into %s: %s: %w", u.dir, p, err)
+}
