@@ -78,6 +78,8 @@ over the environment, which wins over the config file.`,
 
 	cmd.AddCommand(
 		newCmdVersion(f, nil),
+		newCmdInspect(f, nil),
+		newCmdPackage(f),
 	)
 	return cmd
 }

@@ -215,14 +215,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			atom = "(no atom: unsupported runner)"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, atom, c.Runner)
-		if len(c.MainArgs) > 0 {
-			fmt.Fprintf(tw, "  \targs: %s\t\n", strings.Join(c.MainArgs, " "))
-		}
-		if len(c.Env) > 0 {
-			fmt.Fprintf(tw, "  \tenv: %s\t\n", strings.Join(c.Env, " "))
-		}
-		if c.ExecName != "" {
-			fmt.Fprintf(tw, "  \targv[0]: %s\t\n", c.ExecName)
+		for _, kv := range [][2]string{{"args", strings.Join(c.MainArgs, " ")}, {"env", strings.Join(c.Env, " ")}, {"argv[0]", c.ExecName}} {
+			if kv[1] != "" {
+				fmt.Fprintf(tw, "  \t%s: %s\n", kv[0], kv[1])
+			}
 		}
 	}
 	tw.Flush()
@@ -239,7 +235,7 @@ func (r *Report) WriteText(w io.Writer) error {
 
 	section(w, "Volumes", len(r.Volumes))
 	for _, v := range r.Volumes {
-		fmt.Fprintf(tw, "  %s\t%d files\t%s\n", v.Name, v.Files, humanBytes(v.Bytes))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, plural(v.Files, "file"), humanBytes(v.Bytes))
 	}
 	tw.Flush()
 
@@ -300,4 +296,12 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// plural formats a count with its noun: "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

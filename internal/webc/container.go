@@ -112,10 +112,10 @@ func Open(path string) (*Container, error) {
 	if c.Format == FormatWasm {
 		c.setWasmName(path)
 	}
-	if c.closer == nil {
-		c.closer = m
+	if c.Format == FormatTarGz {
+		m.Close() // a tarball is decompressed into memory: the file is no longer needed
 	} else {
-		m.Close() // a tarball is decoded into memory: the file is no longer needed
+		c.closer = m
 	}
 	return c, nil
 }

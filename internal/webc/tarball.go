@@ -36,20 +36,8 @@ func parseTarGz(r io.Reader) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := src.Container(FormatTarGz)
-	if err != nil {
-		return nil, err
-	}
-	// Everything was copied out of r, so Open may release the file mapping under
-	// it (it keeps the mapping only for a container whose closer is nil).
-	c.closer = copiedCloser{}
-	return c, nil
+	return src.Container(FormatTarGz)
 }
-
-// copiedCloser is the closer of a container that holds copies of its bytes.
-type copiedCloser struct{}
-
-func (copiedCloser) Close() error { return nil }
 
 // readTarGzSource reads a gzip-compressed wapm tarball and converts it to a Source.
 func readTarGzSource(r io.Reader) (*Source, error) {

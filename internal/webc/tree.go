@@ -185,14 +185,13 @@ func (t *Tree) File(path string) ([]byte, error) {
 	return n.data, nil
 }
 
-// volume turns the tree into a Volume whose files are slices of one buffer holding
-// all their bytes.
+// volume turns the tree into a Volume whose files are the tree's own slices: nothing
+// is copied.
 func (t *Tree) volume(name, section string) *Volume {
-	var size int
-	_ = t.Walk(func(e TreeEntry) error { size += len(e.Data); return nil })
-	buf := make([]byte, 0, size)
 	nodes := []node{{kind: KindDir}}
-	// Breadth-first, so that every directory's children are contiguous.
+	var data [][]byte
+	// Breadth-first, so that every directory's children are contiguous: queue[i]
+	// is the tree node of nodes[i].
 	queue := []*treeNode{&t.root}
 	for qi := 0; qi < len(queue); qi++ {
 		d := queue[qi]
@@ -200,16 +199,21 @@ func (t *Tree) volume(name, section string) *Volume {
 		nodes[qi].count = int32(len(d.kids))
 		for _, n := range d.sortedNames() {
 			k := d.kids[n]
-			nd := node{name: n, parent: int32(qi), kind: KindFile, mtime: k.mtime}
-			if k.dir {
-				nd.kind = KindDir
-			} else {
-				nd.off, nd.size = int64(len(buf)), int64(len(k.data))
-				buf = append(buf, k.data...)
+			nd := node{name: n, parent: int32(qi), kind: KindDir, mtime: k.mtime}
+			if !k.dir {
+				nd.kind, nd.size = KindFile, int64(len(k.data))
 			}
 			nodes = append(nodes, nd)
 			queue = append(queue, k)
 		}
 	}
-	return newVolume(name, section, bytesSource(buf), func(*Volume) ([]node, error) { return nodes, nil })
+	data = make([][]byte, len(queue))
+	for i, k := range queue {
+		if !k.dir {
+			data[i] = k.data
+		}
+	}
+	v := newVolume(name, section, nil, func(*Volume) ([]node, error) { return nodes, nil })
+	v.data = data
+	return v
 }

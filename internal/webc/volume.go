@@ -61,7 +61,10 @@ type node struct {
 type Volume struct {
 	name    string
 	section string // how errors name it: `volume "atom"` or "atoms"
-	src     *source
+	// src holds the file bytes of a volume read from a container; data[i] those of
+	// node i of a volume built from a Tree (src is nil then).
+	src  *source
+	data [][]byte
 
 	once   sync.Once
 	decode func(v *Volume) ([]node, error)
@@ -264,6 +267,9 @@ func (e Entry) ReadAt(p []byte, off int64) (int, error) {
 	if off >= n.size {
 		return 0, io.EOF
 	}
+	if e.v.data != nil {
+		return readAtBytes(e.v.data[e.i], p, off)
+	}
 	return e.v.src.readAt(p, n.off+off, n.off+n.size)
 }
 
@@ -277,6 +283,9 @@ func (e Entry) Bytes() ([]byte, error) {
 	n := e.n()
 	if n.kind != KindFile {
 		return nil, ErrIsDir
+	}
+	if e.v.data != nil {
+		return e.v.data[e.i], nil
 	}
 	b, err := e.v.src.slice(n.off, n.size)
 	if err != nil {

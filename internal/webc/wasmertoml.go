@@ -42,7 +42,11 @@ import (
 //   - Dependency version requirements are kept as written ("ns/name@^1"); Wasmer
 //     re-prints them through its semver parser.
 //   - Module bindings are not written into the manifest's "bindings" (the reference
-//     decoder does not either); their files go into the metadata volume.
+//     decoder does not either); their files go into the metadata volume. A module's
+//     own [module.annotations] and Wasmer's detected "wasm" features are not written.
+//   - main_args and package are read only from v1 commands (no runner), as Wasmer
+//     does; a command's annotations table is taken literally (Wasmer's form that
+//     names a JSON or YAML file instead is not supported).
 
 // Atom kinds (spec 5.2).
 const (
@@ -134,6 +138,8 @@ func (cv *tomlConverter) errAt(line int, format string, args ...any) error {
 	return &FormatError{Section: cv.name, Line: line, Offset: -1, Err: fmt.Errorf(format, args...)}
 }
 
+// convert builds the Source: dependencies, atoms, commands, [fs], the "wapm"
+// annotation, the entrypoint and the volumes.
 func (cv *tomlConverter) convert() (*Source, error) {
 	man := &Manifest{}
 	src := &Source{Manifest: man, Atoms: NewTree()}
@@ -152,7 +158,7 @@ func (cv *tomlConverter) convert() (*Source, error) {
 		return nil, err
 	}
 	pkg := map[string]cbor.RawMessage{}
-	if err := cv.fs(pkg); err != nil {
+	if err := cv.fsTable(pkg); err != nil {
 		return nil, err
 	}
 	if p := cv.m.Package; p != nil {
@@ -446,9 +452,9 @@ type fsMappingWire struct {
 	MountPath  string  `cbor:"mount_path"`
 }
 
-// fs converts [fs] into the "fs" package annotation and one volume per host
+// fsTable converts [fs] into the "fs" package annotation and one volume per host
 // directory, named by its normalised path ("settings" → "/settings").
-func (cv *tomlConverter) fs(pkg map[string]cbor.RawMessage) error {
+func (cv *tomlConverter) fsTable(pkg map[string]cbor.RawMessage) error {
 	if len(cv.m.Fs) == 0 {
 		return nil
 	}

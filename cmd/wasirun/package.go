@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wasirun/wasirun/internal/webc"
+)
+
+// newCmdPackage groups the commands that make and take apart package files.
+func newCmdPackage(f *factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "package",
+		Short: "Build WebC v3 packages and unpack packages of any form",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	cmd.AddCommand(newCmdPackageBuild(f, nil), newCmdPackageUnpack(f, nil))
+	return cmd
+}
+
+// PackageBuildOptions are the inputs of "wasirun package build".
+type PackageBuildOptions struct {
+	IO *IOStreams
+	// Dir is the directory holding wasmer.toml.
+	Dir string
+	// Output is -o: the file to write; "" means <name>-<version>.webc in the
+	// current directory.
+	Output string
+}
+
+func newCmdPackageBuild(f *factory, runF func(*PackageBuildOptions) error) *cobra.Command {
+	opts := &PackageBuildOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "build [flags] DIR",
+		Short: "Build a WebC v3 package from a directory with wasmer.toml",
+		Long: `Build a WebC v3 package from a directory holding wasmer.toml: its [[module]]s
+become atoms, its [[command]]s commands, each [fs] entry a volume.
+
+The same input always gives the same bytes: entries are sorted and no clock is
+read (file times are not recorded).`,
+		Example: `  wasirun package build ./mypkg -o mypkg.webc`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dir = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return packageBuildRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "the package `file` to write (default <name>-<version>.webc)")
+	return cmd
+}
+
+func packageBuildRun(opts *PackageBuildOptions) error {
+	src, err := webc.ReadDirSource(opts.Dir)
+	if err != nil {
+		return err
+	}
+	out := opts.Output
+	if out == "" {
+		out = defaultPackageFile(src.Package)
+	}
+	// Write next to the target and rename, so a failed build leaves no half file.
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := webc.WriteV3(tmp, src); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%s: %w", out, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return err
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(opts.IO.Out, "wrote %s (%d bytes)\n", out, st.Size())
+	return err
+}
+
+// defaultPackageFile is "<name>-<version>.webc" with the namespace dropped
+// ("wasmer/hello" 0.1.0 -> hello-0.1.0.webc), or "package.webc" when unnamed.
+func defaultPackageFile(p webc.PackageInfo) string {
+	name := p.Name[strings.LastIndex(p.Name, "/")+1:]
+	if name == "" {
+		return "package.webc"
+	}
+	if p.Version != "" {
+		name += "-" + p.Version
+	}
+	return name + ".webc"
+}
+
+// PackageUnpackOptions are the inputs of "wasirun package unpack".
+type PackageUnpackOptions struct {
+	IO *IOStreams
+	// Package is the package path, any form.
+	Package string
+	// Output is -o: the directory to write into.
+	Output string
+}
+
+func newCmdPackageUnpack(f *factory, runF func(*PackageUnpackOptions) error) *cobra.Command {
+	opts := &PackageUnpackOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "unpack [flags] PKG -o DIR",
+		Short: "Write a package's manifest, atoms and volumes out as files",
+		Long: `Write a package out as files: DIR/manifest.json, DIR/atoms/<atom> and
+DIR/volumes/<volume>/... (a leading / of a volume name is dropped). Existing files
+are never overwritten.`,
+		Example: `  wasirun package unpack pkg.webc -o out/`,
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Package = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return packageUnpackRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "the `directory` to write into (required)")
+	mustFlag(cmd.MarkFlagRequired("output"))
+	mustFlag(cmd.MarkFlagDirname("output"))
+	return cmd
+}
+
+func packageUnpackRun(opts *PackageUnpackOptions) error {
+	c, err := webc.Open(opts.Package)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := webc.Unpack(c, opts.Output); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(opts.IO.Out, "unpacked %s into %s\n", opts.Package, opts.Output)
+	return err
+}
