@@ -104,13 +104,10 @@ func Open(path string) (*Container, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	c, err := Parse(m, st.Size())
+	c, err := parse(m, st.Size(), wasmName(path))
 	if err != nil {
 		m.Close()
 		return nil, withPath(err, path)
-	}
-	if c.Format == FormatWasm {
-		c.setWasmName(path)
 	}
 	if c.Format == FormatTarGz {
 		m.Close() // a tarball is decompressed into memory: the file is no longer needed
@@ -124,6 +121,12 @@ func Open(path string) (*Container, error) {
 // a gzip-compressed wapm tarball or a bare wasm module. If r exposes its bytes
 // (Bytes() []byte, as a memory mapping does), entries are slices of them.
 func Parse(r io.ReaderAt, size int64) (*Container, error) {
+	return parse(r, size, "")
+}
+
+// parse is Parse; a bare module's atom and command are called wasmName ("main"
+// when empty).
+func parse(r io.ReaderAt, size int64, wasmName string) (*Container, error) {
 	var magic [8]byte
 	n, err := r.ReadAt(magic[:], 0)
 	if n < len(magic) && err != nil && err != io.EOF {
@@ -150,7 +153,7 @@ func Parse(r io.ReaderAt, size int64) (*Container, error) {
 		}
 		return nil, formatErrAt("header", "", 5, fmt.Errorf("unsupported WebC version %q", head[5:8]))
 	case bytes.HasPrefix(head, []byte("\x00asm")):
-		return parseWasm(newSource(r, size))
+		return parseWasm(newSource(r, size), wasmName)
 	}
 	return nil, formatErrAt("header", "", 0, fmt.Errorf("unknown magic % x: %w", head[:min(n, 4)], ErrUnknownFormat))
 }
@@ -252,17 +255,18 @@ func (c *Container) Volume(name string) (*Volume, bool) {
 // AtomsVolume returns the atoms as a volume: one file per atom at its root.
 func (c *Container) AtomsVolume() *Volume { return c.atoms }
 
-// setWasmName names the single atom and command of a bare module after its file.
-func (c *Container) setWasmName(path string) {
+// wasmName is the name Open gives the atom and command of a bare module: its file
+// name without ".wasm", or "" (the default) when that is not a valid name.
+func wasmName(path string) string {
 	base := path
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]
 	}
 	base = strings.TrimSuffix(base, ".wasm")
 	if validName(base) != nil {
-		return
+		return ""
 	}
-	c.renameWasm(base)
+	return base
 }
 
 // finish derives what every form shares once the manifest and volumes are known:

@@ -1,9 +1,6 @@
 package webc
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-
 	"github.com/fxamacker/cbor/v2"
 )
 
@@ -14,12 +11,15 @@ import (
 const wasmDefaultName = "main"
 
 // parseWasm reads a bare module: the whole of src is the atom.
-func parseWasm(src *source) (*Container, error) {
+func parseWasm(src *source, name string) (*Container, error) {
 	b, err := src.slice(0, src.size)
 	if err != nil {
 		return nil, formatErrAt("wasm", "", 0, err)
 	}
-	s, err := wasmSource(wasmDefaultName, b)
+	if name == "" {
+		name = wasmDefaultName
+	}
+	s, err := wasmSource(name, b)
 	if err != nil {
 		return nil, err
 	}
@@ -37,12 +37,11 @@ func wasmSource(name string, module []byte) (*Source, error) {
 	if err := atoms.AddFile(name, module, 0); err != nil {
 		return nil, formatErr("wasm", name, err)
 	}
-	sum := sha256.Sum256(module)
 	return &Source{
 		Manifest: &Manifest{
 			Atoms: map[string]AtomSpec{name: {
 				Kind:      atomKindWasm,
-				Signature: "sha256:" + base64.StdEncoding.EncodeToString(sum[:]),
+				Signature: atomSignature(module),
 			}},
 			Commands: map[string]CommandSpec{name: {
 				Runner:      RunnerWasi,
@@ -52,31 +51,4 @@ func wasmSource(name string, module []byte) (*Source, error) {
 		},
 		Atoms: atoms,
 	}, nil
-}
-
-// renameWasm renames the atom, the command and the entrypoint of a bare module's
-// container (Open calls it with the file name minus ".wasm"). It leaves any other
-// container, and a bare module it cannot rename, unchanged.
-func (c *Container) renameWasm(name string) {
-	old := c.Manifest.Entrypoint
-	if c.Format != FormatWasm || name == old || validName(name) != nil {
-		return
-	}
-	e, ok := c.AtomEntry(old)
-	if !ok {
-		return
-	}
-	b, err := e.Bytes()
-	if err != nil {
-		return
-	}
-	s, err := wasmSource(name, b)
-	if err != nil {
-		return
-	}
-	nc, err := s.Container(FormatWasm)
-	if err != nil {
-		return
-	}
-	c.Manifest, c.ManifestRaw, c.atoms, c.commands = nc.Manifest, nc.ManifestRaw, nc.atoms, nc.commands
 }

@@ -47,11 +47,6 @@ func TestParseWasm(t *testing.T) {
 		t.Fatal(err)
 	}
 	wsCheck(t, c, "main", wtModule)
-
-	c.renameWasm("hello")
-	wsCheck(t, c, "hello", wtModule)
-	c.renameWasm("bad/name") // refused: the container keeps its name
-	wsCheck(t, c, "hello", wtModule)
 }
 
 func TestOpenWasmNaming(t *testing.T) {

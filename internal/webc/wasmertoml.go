@@ -2,8 +2,6 @@ package webc
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -254,11 +252,10 @@ func (cv *tomlConverter) modules(man *Manifest, atoms *Tree) (map[string]*tomlMo
 		if err := atoms.AddFile(mod.Name, b, 0); err != nil {
 			return nil, cv.errAt(line, "module %q: %v", mod.Name, err)
 		}
-		sum := sha256.Sum256(b)
 		if man.Atoms == nil {
 			man.Atoms = map[string]AtomSpec{}
 		}
-		man.Atoms[mod.Name] = AtomSpec{Kind: kind, Signature: "sha256:" + base64.StdEncoding.EncodeToString(sum[:])}
+		man.Atoms[mod.Name] = AtomSpec{Kind: kind, Signature: atomSignature(b)}
 		if bd := mod.Bindings; bd != nil {
 			for _, f := range append([]string{bd.WitExports, bd.Exports}, bd.Imports...) {
 				if f != "" {
