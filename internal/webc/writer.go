@@ -13,10 +13,8 @@ import (
 )
 
 const (
-	// wrMagic is the 8-byte header of a WebC v3 file.
-	wrMagic = "\x00webc003"
-	// wrSectionFraming is what a hashed v3 section adds to its data: tag, sha256, u64 length.
-	wrSectionFraming = 1 + sha256.Size + 8
+	// wrMagicLen is the length of the header, "\x00webc003".
+	wrMagicLen = 8
 	// wrIndexFraming is what the (unhashed) index section adds: tag, u64 length.
 	wrIndexFraming = 1 + 8
 )
@@ -32,6 +30,14 @@ const (
 // not grow with the size of the package's data. s.Atoms must hold only files at its
 // root; a nil Atoms or volume Tree is written as an empty one.
 func WriteV3(w io.Writer, s *Source) error {
+	return writeSectioned(w, s, FormatV3)
+}
+
+// writeSectioned writes s as WebC v3 or, for the tests of the v2 reader (no real v2
+// file is at hand), v2: the same layout without the inline section hashes, the
+// timestamps and the directory and entry hashes (spec 4).
+func writeSectioned(w io.Writer, s *Source, format Format) error {
+	v2 := format == FormatV2
 	if s == nil {
 		return errors.New("writing webc v3: nil source")
 	}
@@ -40,7 +46,7 @@ func WriteV3(w io.Writer, s *Source) error {
 		return fmt.Errorf("writing webc v3: encoding the manifest: %w", err)
 	}
 
-	atoms, err := wrLayoutAtoms(s.Atoms)
+	atoms, err := wrLayoutAtoms(s.Atoms, v2)
 	if err != nil {
 		return fmt.Errorf("writing webc v3: %w", err)
 	}
@@ -51,7 +57,7 @@ func WriteV3(w io.Writer, s *Source) error {
 		if err := validVolumeName(name); err != nil {
 			return fmt.Errorf("writing webc v3: %v", err)
 		}
-		volumes[i] = wrLayoutVolume(name, s.Volumes[name])
+		volumes[i] = wrLayoutVolume(name, s.Volumes[name], v2)
 	}
 
 	// The sections after the index, in file order.
@@ -60,7 +66,7 @@ func WriteV3(w io.Writer, s *Source) error {
 	sections = append(sections, atoms)
 	sections = append(sections, volumes...)
 	for _, sec := range sections {
-		sec.sum = sec.digest()
+		sec.sum, sec.v2 = sec.digest(), v2
 	}
 
 	index, reserved, err := wrBuildIndex(sections, names)
@@ -69,7 +75,11 @@ func WriteV3(w io.Writer, s *Source) error {
 	}
 
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(wrMagic)
+	if v2 {
+		bw.WriteString("\x00webc002")
+	} else {
+		bw.WriteString("\x00webc003")
+	}
 	bw.WriteByte(tagIndex)
 	wrU64(bw, uint64(reserved))
 	bw.Write(index)
@@ -78,7 +88,9 @@ func WriteV3(w io.Writer, s *Source) error {
 	}
 	for _, sec := range sections {
 		bw.WriteByte(sec.tag)
-		bw.Write(sec.sum[:])
+		if !v2 {
+			bw.Write(sec.sum[:])
+		}
 		wrU64(bw, uint64(sec.dataLen()))
 		if err := sec.writeData(bw); err != nil {
 			return fmt.Errorf("writing webc v3: %w", err)
@@ -155,12 +167,18 @@ type wrSection struct {
 	size   int64 // total length of files
 	sum    [32]byte
 	start  int64 // absolute offset of the tag byte, set by wrBuildIndex
+	v2     bool  // no inline hash
 }
 
 func (s *wrSection) dataLen() int64 { return int64(len(s.prefix)) + s.size }
 
 // framedLen is the whole section's length: tag, hash, u64 length and data.
-func (s *wrSection) framedLen() int64 { return wrSectionFraming + s.dataLen() }
+func (s *wrSection) framedLen() int64 {
+	if s.v2 {
+		return 1 + 8 + s.dataLen()
+	}
+	return 1 + sha256.Size + 8 + s.dataLen()
+}
 
 // digest returns the sha256 of the section's data.
 func (s *wrSection) digest() [32]byte {
@@ -186,14 +204,14 @@ func (s *wrSection) writeData(w io.Writer) error {
 
 // wrLayoutAtoms lays out the atoms section: a volume without a name whose root holds
 // only files (spec 3.5).
-func wrLayoutAtoms(t *Tree) (*wrSection, error) {
+func wrLayoutAtoms(t *Tree, v2 bool) (*wrSection, error) {
 	root := wrTreeRoot(t)
 	for _, name := range root.sortedNames() {
 		if root.kids[name].dir {
 			return nil, fmt.Errorf("atom %q is a directory; atoms must be files at the root of Source.Atoms", name)
 		}
 	}
-	var hb wrHeader
+	hb := wrHeader{v2: v2}
 	hb.dir(root)
 	sec := &wrSection{tag: tagAtoms, files: hb.files, size: int64(hb.dataLen)}
 	sec.prefix = binary.LittleEndian.AppendUint64(make([]byte, 0, 16+len(hb.hdr)), uint64(len(hb.hdr)))
@@ -203,8 +221,8 @@ func wrLayoutAtoms(t *Tree) (*wrSection, error) {
 }
 
 // wrLayoutVolume lays out the section of the volume called name (spec 3.6).
-func wrLayoutVolume(name string, t *Tree) *wrSection {
-	var hb wrHeader
+func wrLayoutVolume(name string, t *Tree, v2 bool) *wrSection {
+	hb := wrHeader{v2: v2}
 	hb.dir(wrTreeRoot(t))
 	sec := &wrSection{tag: tagVolume, files: hb.files, size: int64(hb.dataLen)}
 	sec.prefix = make([]byte, 0, 24+len(name)+len(hb.hdr))
@@ -232,6 +250,7 @@ type wrHeader struct {
 	hdr     []byte
 	files   [][]byte
 	dataLen uint64
+	v2      bool // v2 records: no timestamps, no hashes in directories
 }
 
 // dir appends the record of directory d and of everything below it, and returns the
@@ -243,13 +262,18 @@ func (b *wrHeader) dir(d *treeNode) (uint64, [32]byte) {
 	lenAt := len(b.hdr)
 	b.hdr = binary.LittleEndian.AppendUint64(b.hdr, 0) // body_len, patched below
 	bodyAt := len(b.hdr)
-	b.hdr = wrTimestamps(b.hdr, d.mtime)
-	hashAt := len(b.hdr)
-	b.hdr = append(b.hdr, make([]byte, sha256.Size)...)
+	hashAt := -1
+	entryHash := 0
+	if !b.v2 {
+		b.hdr = wrTimestamps(b.hdr, d.mtime)
+		hashAt = len(b.hdr)
+		b.hdr = append(b.hdr, make([]byte, sha256.Size)...)
+		entryHash = sha256.Size
+	}
 	entries := make([]int, len(names))
 	for i, name := range names {
 		entries[i] = len(b.hdr)
-		b.hdr = append(b.hdr, make([]byte, 8+sha256.Size)...) // offset and hash, patched below
+		b.hdr = append(b.hdr, make([]byte, 8+entryHash)...) // offset and hash, patched below
 		b.hdr = binary.LittleEndian.AppendUint64(b.hdr, uint64(len(name)))
 		b.hdr = append(b.hdr, name...)
 	}
@@ -266,12 +290,16 @@ func (b *wrHeader) dir(d *treeNode) (uint64, [32]byte) {
 			off, sum = b.file(k)
 		}
 		binary.LittleEndian.PutUint64(b.hdr[entries[i]:], off)
-		copy(b.hdr[entries[i]+8:], sum[:])
+		if !b.v2 {
+			copy(b.hdr[entries[i]+8:], sum[:])
+		}
 		h.Write(sum[:])
 	}
 	var sum [32]byte
 	h.Sum(sum[:0])
-	copy(b.hdr[hashAt:], sum[:])
+	if !b.v2 {
+		copy(b.hdr[hashAt:], sum[:])
+	}
 	return start, sum
 }
 
@@ -285,7 +313,9 @@ func (b *wrHeader) file(f *treeNode) (uint64, [32]byte) {
 	b.dataLen += uint64(len(f.data))
 	b.hdr = binary.LittleEndian.AppendUint64(b.hdr, b.dataLen)
 	b.hdr = append(b.hdr, sum[:]...)
-	b.hdr = wrTimestamps(b.hdr, f.mtime)
+	if !b.v2 {
+		b.hdr = wrTimestamps(b.hdr, f.mtime)
+	}
 	b.files = append(b.files, f.data)
 	return start, sum
 }
@@ -309,7 +339,7 @@ func wrTimestamps(b []byte, mtime int64) []byte {
 func wrBuildIndex(sections []*wrSection, volumeNames []string) ([]byte, int, error) {
 	reserved := 0
 	for range 16 {
-		off := int64(len(wrMagic) + wrIndexFraming + reserved)
+		off := int64(wrMagicLen + wrIndexFraming + reserved)
 		for _, sec := range sections {
 			sec.start = off
 			off += sec.framedLen()
