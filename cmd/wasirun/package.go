@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,26 +71,46 @@ func packageBuildRun(opts *PackageBuildOptions) error {
 		out = defaultPackageFile(src.Package)
 	}
 	// Write next to the target and rename, so a failed build leaves no half file.
+	// Errors name out, not the temporary file, whose name means nothing to the user.
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
 	if err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", out, pathErrCause(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := webc.WriteV3(tmp, src); err != nil {
 		tmp.Close()
 		return fmt.Errorf("%s: %w", out, err)
 	}
+	// CreateTemp makes the file readable by its owner only; a package is not secret.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", out, pathErrCause(err))
+	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", out, pathErrCause(err))
 	}
 	if err := os.Rename(tmp.Name(), out); err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", out, pathErrCause(err))
 	}
 	st, err := os.Stat(out)
 	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(opts.IO.Out, "wrote %s (%d bytes)\n", out, st.Size())
+	return err
+}
+
+// pathErrCause returns the cause inside an *fs.PathError (or *os.LinkError), whose
+// own message names an operation and a file the user did not ask about.
+func pathErrCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
 	return err
 }
 
@@ -145,7 +167,7 @@ func packageUnpackRun(opts *PackageUnpackOptions) error {
 	}
 	defer c.Close()
 	if err := webc.Unpack(c, opts.Output); err != nil {
-		return err
+		return inPackage(err, opts.Package)
 	}
 	_, err = fmt.Fprintf(opts.IO.Out, "unpacked %s into %s\n", opts.Package, opts.Output)
 	return err

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/wasirun/wasirun/internal/webc"
 )
@@ -205,8 +206,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "Integrity:\t%s\n", r.integrityText())
 	tw.Flush()
 
+	// Columns padded by hand, not by the tabwriter: a command's detail lines have
+	// fewer cells, which would end the tabwriter's column and misalign the rows
+	// after them.
 	section(w, "Commands", len(r.Commands))
-	for _, c := range r.Commands {
+	atoms := make([]string, len(r.Commands))
+	nameW, atomW := 0, 0
+	for i, c := range r.Commands {
 		atom := c.Atom
 		if c.Dependency != "" {
 			atom = c.Dependency + ":" + c.Atom
@@ -214,22 +220,26 @@ func (r *Report) WriteText(w io.Writer) error {
 		if atom == "" {
 			atom = "(no atom: unsupported runner)"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, atom, c.Runner)
+		atoms[i] = atom
+		nameW = max(nameW, utf8.RuneCountInString(c.Name))
+		atomW = max(atomW, utf8.RuneCountInString(atom))
+	}
+	for i, c := range r.Commands {
+		fmt.Fprintf(w, "  %-*s  %-*s  %s\n", nameW, c.Name, atomW, atoms[i], c.Runner)
 		for _, kv := range [][2]string{{"args", strings.Join(c.MainArgs, " ")}, {"env", strings.Join(c.Env, " ")}, {"argv[0]", c.ExecName}} {
 			if kv[1] != "" {
-				fmt.Fprintf(tw, "  \t%s: %s\n", kv[0], kv[1])
+				fmt.Fprintf(w, "  %*s  %s: %s\n", nameW, "", kv[0], kv[1])
 			}
 		}
 	}
-	tw.Flush()
 
 	section(w, "Atoms", len(r.Atoms))
 	for _, a := range r.Atoms {
-		imports := strings.Join(a.Imports, ", ")
-		if imports == "" {
+		imports := "imports " + strings.Join(a.Imports, ", ")
+		if len(a.Imports) == 0 {
 			imports = "no imports"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\tsha256:%.16s…\timports %s\n", a.Name, humanBytes(a.Size), a.ABI, a.SHA256, imports)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\tsha256:%.16s…\t%s\n", a.Name, humanBytes(a.Size), a.ABI, a.SHA256, imports)
 	}
 	tw.Flush()
 
