@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 
 	"github.com/spf13/cobra"
 
@@ -59,7 +58,7 @@ func inspectRun(opts *InspectOptions) error {
 	defer c.Close()
 	r, err := inspect.Inspect(c, opts.Package, inspect.Options{Verify: opts.Verify})
 	if err != nil {
-		return inPackage(err, opts.Package)
+		return err
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
@@ -67,16 +66,4 @@ func inspectRun(opts *InspectOptions) error {
 		return enc.Encode(r)
 	}
 	return r.WriteText(opts.IO.Out)
-}
-
-// inPackage names the package file in a *webc.FormatError inside err that does not
-// name one yet, and returns err. webc.Open names it for what it finds while opening;
-// what is found later (a hash checked by --verify or on first use) is about the
-// same file and must say so too.
-func inPackage(err error, path string) error {
-	var fe *webc.FormatError
-	if errors.As(err, &fe) && fe.Path == "" {
-		fe.Path = path
-	}
-	return err
 }

@@ -84,8 +84,8 @@ func TestRunInspectUsageErrors(t *testing.T) {
 		args       []string
 		wantStderr string
 	}{
-		{"no package", []string{"inspect"}, "wasirun: accepts 1 arg(s), received 0\n"},
-		{"two packages", []string{"inspect", "a.webc", "b.webc"}, "wasirun: accepts 1 arg(s), received 2\n"},
+		{"no package", []string{"inspect"}, "wasirun: inspect: accepts 1 arg(s), received 0 (usage: wasirun inspect [flags] PKG)\n"},
+		{"two packages", []string{"inspect", "a.webc", "b.webc"}, "wasirun: inspect: accepts 1 arg(s), received 2 (usage: wasirun inspect [flags] PKG)\n"},
 		{"unknown flag", []string{"inspect", "--yaml", "a.webc"}, "wasirun: unknown flag: --yaml\n"},
 	}
 	for _, tt := range tests {

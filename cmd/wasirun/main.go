@@ -154,14 +154,23 @@ func (e *usageError) Error() string { return e.err.Error() }
 // Unwrap returns the cause.
 func (e *usageError) Unwrap() error { return e.err }
 
-// usageArgs wraps a cobra argument validator so that its errors are usage errors.
+// usageArgs wraps a cobra argument validator so that its errors are usage errors
+// that name the command and show its usage line:
+//
+//	inspect: accepts 1 arg(s), received 0 (usage: wasirun inspect [flags] PKG)
 func usageArgs(validate cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := validate(cmd, args); err != nil {
-			return &usageError{err: err}
+			return commandUsageError(cmd, err)
 		}
 		return nil
 	}
+}
+
+// commandUsageError is a usage error of cmd that names it and shows its usage line.
+func commandUsageError(cmd *cobra.Command, err error) error {
+	name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	return &usageError{err: fmt.Errorf("%s: %w (usage: %s)", name, err, cmd.UseLine())}
 }
 
 // oneLine folds a message that spans several lines into one.

@@ -98,7 +98,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"unknown command", []string{"nosuchcmd"}, `wasirun: unknown command "nosuchcmd" for "wasirun"` + "\n"},
 		{"misspelled command", []string{"verison"},
 			`wasirun: unknown command "verison" for "wasirun"; did you mean "version"?` + "\n"},
-		{"extra argument", []string{"version", "extra"}, `wasirun: unknown command "extra" for "wasirun version"` + "\n"},
+		{"extra argument", []string{"version", "extra"}, `wasirun: version: unknown command "extra" for "wasirun version" (usage: wasirun version [flags])` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

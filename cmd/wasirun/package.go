@@ -148,6 +148,9 @@ are never overwritten.`,
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Package = args[0]
+			if opts.Output == "" {
+				return commandUsageError(cmd, errors.New("-o DIR, the directory to write into, is missing"))
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -155,7 +158,6 @@ are never overwritten.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "the `directory` to write into (required)")
-	mustFlag(cmd.MarkFlagRequired("output"))
 	mustFlag(cmd.MarkFlagDirname("output"))
 	return cmd
 }
@@ -167,7 +169,7 @@ func packageUnpackRun(opts *PackageUnpackOptions) error {
 	}
 	defer c.Close()
 	if err := webc.Unpack(c, opts.Output); err != nil {
-		return inPackage(err, opts.Package)
+		return err
 	}
 	_, err = fmt.Fprintf(opts.IO.Out, "unpacked %s into %s\n", opts.Package, opts.Output)
 	return err

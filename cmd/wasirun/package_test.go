@@ -211,12 +211,12 @@ func TestRunPackageUsageErrors(t *testing.T) {
 		args       []string
 		wantStderr string
 	}{
-		{"build without a dir", []string{"package", "build"}, "wasirun: accepts 1 arg(s), received 0\n"},
-		{"build with two dirs", []string{"package", "build", "a", "b"}, "wasirun: accepts 1 arg(s), received 2\n"},
-		{"unpack without -o", []string{"package", "unpack", "pkg.webc"}, `wasirun: required flag(s) "output" not set` + "\n"},
-		{"unpack without a package", []string{"package", "unpack", "-o", "out"}, "wasirun: accepts 1 arg(s), received 0\n"},
-		{"unpack with two packages", []string{"package", "unpack", "a", "b", "-o", "out"}, "wasirun: accepts 1 arg(s), received 2\n"},
-		{"package with an argument", []string{"package", "nosuch"}, `wasirun: unknown command "nosuch" for "wasirun package"` + "\n"},
+		{"build without a dir", []string{"package", "build"}, "wasirun: package build: accepts 1 arg(s), received 0 (usage: wasirun package build [flags] DIR)\n"},
+		{"build with two dirs", []string{"package", "build", "a", "b"}, "wasirun: package build: accepts 1 arg(s), received 2 (usage: wasirun package build [flags] DIR)\n"},
+		{"unpack without -o", []string{"package", "unpack", "pkg.webc"}, "wasirun: package unpack: -o DIR, the directory to write into, is missing (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
+		{"unpack without a package", []string{"package", "unpack", "-o", "out"}, "wasirun: package unpack: accepts 1 arg(s), received 0 (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
+		{"unpack with two packages", []string{"package", "unpack", "a", "b", "-o", "out"}, "wasirun: package unpack: accepts 1 arg(s), received 2 (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
+		{"package with an argument", []string{"package", "nosuch"}, `wasirun: package: unknown command "nosuch" for "wasirun package" (usage: wasirun package [flags])` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

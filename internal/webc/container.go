@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -68,6 +69,8 @@ type Container struct {
 	closer  io.Closer
 
 	commands []Command
+	// path is the file the container was opened from, for errors ("" after Parse).
+	path string
 
 	// integrity records what can be verified and how (see verify.go).
 	integrity integrity
@@ -89,15 +92,19 @@ func (c *Container) Close() error {
 func Open(path string) (*Container, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, fileError(path, err)
 	}
 	if st.IsDir() {
 		c, err := LoadDir(path)
-		return c, withPath(err, path)
+		if err != nil {
+			return nil, withPath(err, path)
+		}
+		c.setPath(path)
+		return c, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fileError(path, err)
 	}
 	m, err := mapFile(f, st.Size())
 	if err != nil {
@@ -109,12 +116,32 @@ func Open(path string) (*Container, error) {
 		m.Close()
 		return nil, withPath(err, path)
 	}
+	c.setPath(path)
 	if c.Format == FormatTarGz {
 		m.Close() // a tarball is decompressed into memory: the file is no longer needed
 	} else {
 		c.closer = m
 	}
 	return c, nil
+}
+
+// setPath records the package's path, which errors found later (while a volume is
+// first decoded, a hash is checked) name.
+func (c *Container) setPath(path string) {
+	c.path = path
+	for _, v := range append([]*Volume{c.atoms}, c.volumes...) {
+		v.file = path
+	}
+}
+
+// fileError turns an *fs.PathError from opening the package into "path: reason",
+// without the name of the system call.
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", path, pe.Err)
+	}
+	return err
 }
 
 // Parse reads a package from r, which holds size bytes: a WebC file of any version,
@@ -135,7 +162,7 @@ func parse(r io.ReaderAt, size int64, wasmName string) (*Container, error) {
 	head := magic[:n]
 	switch {
 	case size == 0:
-		return nil, formatErrAt("header", "", 0, errors.New("the file is empty"))
+		return nil, formatErr("header", "", errors.New("the file is empty"))
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return parseTarGz(io.NewSectionReader(r, 0, size))
 	case bytes.HasPrefix(head, []byte("\x00webc")):
@@ -217,7 +244,9 @@ func (c *Container) checkAtomSignature(name string, b []byte) error {
 	}
 	sum := sha256.Sum256(b)
 	if got := base64.StdEncoding.EncodeToString(sum[:]); got != want {
-		return formatErr("atoms", name, fmt.Errorf("sha256 %s does not match the manifest's signature %s: %w", got, spec.Signature, ErrChecksum))
+		fe := formatErr("atoms", name, fmt.Errorf("its sha256 %s does not match the manifest's signature %s: %w", got, spec.Signature, ErrChecksum))
+		fe.Path = c.path
+		return fe
 	}
 	return nil
 }

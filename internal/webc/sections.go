@@ -171,7 +171,7 @@ var errPastEOF = errors.New("runs past the end")
 func locateSection(src *source, format Format, name string, tag byte, e *indexEntry) (*section, error) {
 	start, n := int64(e.Span.Start), int64(e.Span.Len)
 	if e.Span.Start > uint64(src.size) || e.Span.Len > uint64(src.size)-e.Span.Start {
-		return nil, formatErrAt(name, "", -1, fmt.Errorf("index span %d+%d %w of the %d-byte file", e.Span.Start, e.Span.Len, errPastEOF, src.size))
+		return nil, formatErrAt(name, "", -1, fmt.Errorf("index span %d+%d %w of the %d-byte file (is the file cut short?)", e.Span.Start, e.Span.Len, errPastEOF, src.size))
 	}
 	frame := int64(9)
 	if format == FormatV3 {
@@ -216,10 +216,10 @@ func (s *section) check(data []byte) error {
 
 func (s *section) checkSum(sum []byte) error {
 	if s.inline != nil && !bytes.Equal(sum, s.inline) {
-		return formatErrAt(s.name, "", s.start+1, fmt.Errorf("inline sha256 %x does not match the section's %x: %w", s.inline[:8], sum[:8], ErrChecksum))
+		return formatErrAt(s.name, "", s.start+1, fmt.Errorf("the section's sha256 %x does not match the %x stored before it: %w", sum[:8], s.inline[:8], ErrChecksum))
 	}
 	if s.sumTag == "checksum-sha256" && !bytes.Equal(sum, s.sum) {
-		return formatErrAt(s.name, "", s.start, fmt.Errorf("index checksum %x does not match the section's sha256 %x: %w", s.sum[:8], sum[:8], ErrChecksum))
+		return formatErrAt(s.name, "", s.start, fmt.Errorf("the section's sha256 %x does not match the %x stored in the index: %w", sum[:8], s.sum[:8], ErrChecksum))
 	}
 	return nil
 }

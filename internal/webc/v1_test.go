@@ -112,7 +112,7 @@ func TestV1Checksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = c.Verify()
-	assertErr(t, err, `header: file sha256 `, "does not match the stored")
+	assertErr(t, err, `header: the file's sha256 `, "does not match the", "stored in its header")
 	if !errors.Is(err, ErrChecksum) {
 		t.Errorf("%v is not ErrChecksum", err)
 	}

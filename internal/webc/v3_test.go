@@ -169,16 +169,16 @@ func TestV3Malformed(t *testing.T) {
 			binary.LittleEndian.PutUint64(b[manifestAt+33:], 3)
 			return b
 		}), false, []string{"manifest: the section holds 3 bytes but its index span leaves room for"}},
-		{"manifest inline hash", patch(func(b []byte) []byte { b[manifestAt+1] ^= 1; return b }), false, []string{"manifest: inline sha256", "does not match the section's", "checksum mismatch"}},
+		{"manifest inline hash", patch(func(b []byte) []byte { b[manifestAt+1] ^= 1; return b }), false, []string{"manifest: the section's sha256", "stored before it", "checksum mismatch"}},
 		{"manifest index checksum", patch(func(b []byte) []byte {
 			b[manifestAt+41] ^= 0 // unchanged data; corrupt the index copy instead
 			i := bytes.Index(b[17:manifestAt], b[manifestAt+1:manifestAt+33])
 			b[17+i] ^= 1
 			return b
-		}), false, []string{"manifest: index checksum", "does not match the section's sha256"}},
-		{"volume inline hash (verify)", patch(func(b []byte) []byte { b[dataAt+1] ^= 1; return b }), true, []string{`volume "/data": inline sha256`, "checksum mismatch"}},
-		{"volume data changed (verify)", patch(func(b []byte) []byte { b[at(b, "alpha")] = 'A'; return b }), true, []string{`volume "/data": inline sha256`}},
-		{"file hash (verify)", patch(func(b []byte) []byte { b[at(b, "alpha")] = 'A'; return rehash(t, b) }), true, []string{`volume "/data": entry "/a.txt" content sha256`, "does not match the stored", "checksum mismatch"}},
+		}), false, []string{"manifest: the section's sha256", "stored in the index"}},
+		{"volume inline hash (verify)", patch(func(b []byte) []byte { b[dataAt+1] ^= 1; return b }), true, []string{`volume "/data": the section's sha256`, "stored before it", "checksum mismatch"}},
+		{"volume data changed (verify)", patch(func(b []byte) []byte { b[at(b, "alpha")] = 'A'; return b }), true, []string{`volume "/data": entry "/a.txt" content's sha256`}},
+		{"file hash (verify)", patch(func(b []byte) []byte { b[at(b, "alpha")] = 'A'; return rehash(t, b) }), true, []string{`volume "/data": entry "/a.txt" content's sha256`, "does not match the stored", "checksum mismatch"}},
 		{"volume name mismatch", patch(func(b []byte) []byte { copy(b[at(b, "/data"):], "/date"); return rehash(t, b) }), false, []string{`volume "/data": the section is named "/date"`}},
 		{"entry name with slash", patch(func(b []byte) []byte { copy(b[at(b, "b.txt"):], "b/txt"); return rehash(t, b) }), false, []string{`volume "/data": entry "/b/txt" has a name with a "/"`}},
 		{"entry name NUL", patch(func(b []byte) []byte { copy(b[at(b, "b.txt"):], "b\x00txt"); return rehash(t, b) }), false, []string{`volume "/data": entry "/b\x00txt" has a name with`}},
@@ -304,20 +304,25 @@ func TestV2Read(t *testing.T) {
 		t.Fatalf("Verify: %v", err)
 	}
 
-	// A changed byte of file data: the index checksum of the section catches it.
-	i := bytes.Index(file, []byte("alpha"))
+	// A changed byte of a directory entry, which no file hash covers: the index
+	// checksum of the section catches it.
 	bad := bytes.Clone(file)
-	bad[i] = 'A'
+	bad[bytes.Index(file, []byte("dir"))+2] = 's'
 	c, err = loadAll(bad)
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertErr(t, c.Verify(), `volume "/data": index checksum`, "does not match the section's sha256")
-	// ... and reading the file checks its own hash.
+	assertErr(t, c.Verify(), `volume "/data": the section's sha256`, "stored in the index")
+	// A changed byte of file data: reading the file checks its own hash.
+	bad = bytes.Clone(file)
+	bad[bytes.Index(file, []byte("alpha"))] = 'A'
+	if c, err = loadAll(bad); err != nil {
+		t.Fatal(err)
+	}
 	v, _ = c.Volume("/data")
 	e, _ = v.Lookup("a.txt")
 	_, err = e.Bytes()
-	assertErr(t, err, `volume "/data": entry "/a.txt" content sha256`, "checksum mismatch")
+	assertErr(t, err, `volume "/data": entry "/a.txt" content's sha256`, "checksum mismatch")
 
 	for n := range len(file) {
 		if _, err := loadAll(file[:n]); err == nil {

@@ -48,12 +48,23 @@ func (c *Container) Integrity() Integrity {
 	return Integrity{}
 }
 
-// Verify checks every hash the container stores: the v1 whole-file sha256; every
-// v2/v3 section's inline and index checksums; every file and directory hash of every
-// volume; and each atom against its manifest signature. It returns the first mismatch.
+// Verify checks every hash the container stores: every file and directory hash of
+// every volume; each atom against its manifest signature; every v2/v3 section's
+// inline and index checksums; the v1 whole-file sha256. It returns the first mismatch.
 func (c *Container) Verify() error {
-	if c.integrity.v1Sum != nil {
-		if err := c.verifyV1(); err != nil {
+	return withPath(c.verify(), c.path)
+}
+
+// verify checks the hashes that name the smallest part first — files and atoms,
+// then whole sections, then the whole file — so that a damaged file is named.
+func (c *Container) verify() error {
+	for _, v := range append([]*Volume{c.atoms}, c.volumes...) {
+		if err := v.Verify(); err != nil {
+			return err
+		}
+	}
+	for _, name := range c.Atoms() {
+		if _, err := c.Atom(name); err != nil {
 			return err
 		}
 	}
@@ -66,15 +77,8 @@ func (c *Container) Verify() error {
 			return err
 		}
 	}
-	for _, v := range append([]*Volume{c.atoms}, c.volumes...) {
-		if err := v.Verify(); err != nil {
-			return err
-		}
-	}
-	for _, name := range c.Atoms() {
-		if _, err := c.Atom(name); err != nil {
-			return err
-		}
+	if c.integrity.v1Sum != nil {
+		return c.verifyV1()
 	}
 	return nil
 }
@@ -92,7 +96,7 @@ func (c *Container) verifyV1() error {
 		return formatErrAt("header", "", v1HeaderSize, err)
 	}
 	if sum := h.Sum(nil); !bytes.Equal(sum, c.integrity.v1Sum) {
-		return formatErrAt("header", "", v1SumOff, fmt.Errorf("file sha256 %x does not match the stored %x: %w", sum[:8], c.integrity.v1Sum[:8], ErrChecksum))
+		return formatErrAt("header", "", v1SumOff, fmt.Errorf("the file's sha256 %x does not match the %x stored in its header: %w", sum[:8], c.integrity.v1Sum[:8], ErrChecksum))
 	}
 	return nil
 }

@@ -65,6 +65,8 @@ type Volume struct {
 	// node i of a volume built from a Tree (src is nil then).
 	src  *source
 	data [][]byte
+	// file is the package's path, for errors; Open sets it.
+	file string
 
 	once   sync.Once
 	decode func(v *Volume) ([]node, error)
@@ -86,6 +88,7 @@ func (v *Volume) Name() string { return v.name }
 func (v *Volume) load() error {
 	v.once.Do(func() {
 		v.nodes, v.err = v.decode(v)
+		v.err = withPath(v.err, v.file)
 		if v.err == nil {
 			v.verified = make([]atomic.Bool, len(v.nodes))
 		}
@@ -326,7 +329,7 @@ func (e Entry) verify(b []byte) error {
 func (e Entry) checkSum(sum []byte) error {
 	n := e.n()
 	if !bytes.Equal(sum, n.hash[:]) {
-		return e.v.errAt(e.i, n.off, fmt.Errorf("content sha256 %x does not match the stored %x: %w", sum[:8], n.hash[:8], ErrChecksum))
+		return e.v.errAt(e.i, n.off, fmt.Errorf("content's sha256 %x does not match the stored %x: %w", sum[:8], n.hash[:8], ErrChecksum))
 	}
 	e.v.verified[e.i].Store(true)
 	return nil
@@ -355,7 +358,9 @@ func nodePath(nodes []node, i int32) string {
 
 // errAt returns a *FormatError about node i of the volume.
 func (v *Volume) errAt(i int32, off int64, err error) error {
-	return formatErrAt(v.section, v.path(i), off, err)
+	fe := formatErrAt(v.section, v.path(i), off, err)
+	fe.Path = v.file
+	return fe
 }
 
 // validName checks that a stored entry name is one path segment wasirun can use on
