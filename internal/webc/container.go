@@ -186,7 +186,15 @@ func parse(r io.ReaderAt, size int64, wasmName string) (*Container, error) {
 }
 
 // ParseBytes is Parse over an in-memory package; entries are slices of b.
-func ParseBytes(b []byte) (*Container, error) { return Parse(bytes.NewReader(b), int64(len(b))) }
+func ParseBytes(b []byte) (*Container, error) { return Parse(byteSlice(b), int64(len(b))) }
+
+// byteSlice is an io.ReaderAt over a byte slice that exposes it through Bytes, so
+// that Parse slices it instead of copying.
+type byteSlice []byte
+
+func (b byteSlice) ReadAt(p []byte, off int64) (int, error) { return readAtBytes(b, p, off) }
+
+func (b byteSlice) Bytes() []byte { return b }
 
 // Atoms returns the names of the atoms, sorted.
 func (c *Container) Atoms() []string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -258,6 +259,10 @@ const (
 
 // decodeSectionedTree decodes a v2/v3 volume header: directory and file records
 // reached from the root directory record at header offset 0.
+//
+// It runs once per volume, over headers of tens of thousands of entries, so it
+// reuses its buffers and builds the strings of error messages (entry paths, hex
+// digests) only on the error paths.
 func decodeSectionedTree(v *Volume, format Format, hStart, hLen, dStart, dLen int64) ([]node, error) {
 	hdr, err := v.src.slice(hStart, hLen)
 	if err != nil {
@@ -266,88 +271,99 @@ func decodeSectionedTree(v *Volume, format Format, hStart, hLen, dStart, dLen in
 	v3 := format == FormatV3
 	entryFixed := int64(16)
 	fileRecord := int64(v2FileRecord)
+	minNode := entryFixed + 1 + 9 // an entry with a one-byte name, and an empty v2 directory record
 	if v3 {
 		entryFixed += 32
 		fileRecord = v3FileRecord
+		minNode = entryFixed + 1 + 9 + v3DirPrefix
 	}
 	if hLen == 0 || hdr[0] != tagDir {
 		return nil, formatErrAt(v.section, "/", hStart, errors.New("root record is not a directory"))
 	}
-	t := &treeBuilder{nodes: []node{{kind: KindDir, rec: 0}}}
-	// A record takes at least 9 bytes, so the header holds at most hLen/9 of them.
-	maxNodes := int(hLen/9) + 1
-	spans := spanSet{}
+	// Every node but the root takes an entry in its parent and a record of its own,
+	// so the header, already checked to lie within the file, bounds the node count:
+	// the table is sized once. More nodes than that means records are shared or loop.
+	maxNodes := int(hLen/minNode) + 1
+	t := &treeBuilder{nodes: make([]node, 1, maxNodes)}
+	t.nodes[0] = node{kind: KindDir}
+	spans := spanSet{spans: make([][2]int64, 0, maxNodes)}
+	var kids []node
+	h := sha256.New()
+	var sum [sha256.Size]byte
 	for i := 0; i < len(t.nodes); i++ {
 		nd := &t.nodes[i]
 		if nd.kind != KindDir {
 			continue
 		}
-		path := nodePath(t.nodes, int32(i))
 		at := hStart + nd.rec
+		dirErr := func(err error) error { return formatErrAt(v.section, nodePath(t.nodes, int32(i)), at, err) }
 		if !inRange(nd.rec, 9, hLen) {
-			return nil, formatErrAt(v.section, path, at, fmt.Errorf("directory record %w", ErrTruncated))
+			return nil, dirErr(fmt.Errorf("directory record %w", ErrTruncated))
 		}
 		bodyLen := binary.LittleEndian.Uint64(hdr[nd.rec+1:])
 		body := nd.rec + 9
 		if bodyLen > uint64(hLen-body) {
-			return nil, formatErrAt(v.section, path, at, fmt.Errorf("directory record of %d bytes %w", bodyLen, ErrTruncated))
+			return nil, dirErr(fmt.Errorf("directory record of %d bytes %w", bodyLen, ErrTruncated))
 		}
 		end := body + int64(bodyLen)
 		spans.add(nd.rec, end)
 		p := body
-		var hashes []byte
+		h.Reset()
 		if v3 {
 			if bodyLen < v3DirPrefix {
-				return nil, formatErrAt(v.section, path, at, fmt.Errorf("directory record of %d bytes is shorter than its %d-byte timestamps and hash", bodyLen, v3DirPrefix))
+				return nil, dirErr(fmt.Errorf("directory record of %d bytes is shorter than its %d-byte timestamps and hash", bodyLen, v3DirPrefix))
 			}
 			mtime := binary.LittleEndian.Uint64(hdr[p+8:])
 			dirHash := hdr[p+24 : p+56]
 			if i > 0 && !bytes.Equal(dirHash, nd.hash[:]) {
-				return nil, formatErrAt(v.section, path, at, fmt.Errorf("directory hash %x does not match the %x its parent lists: %w", dirHash[:8], nd.hash[:8], ErrChecksum))
+				return nil, dirErr(fmt.Errorf("directory hash %s does not match the %s its parent lists: %w", short(dirHash), short(nd.hash[:]), ErrChecksum))
 			}
 			copy(nd.hash[:], dirHash)
 			nd.hasHash, nd.mtime = true, clampTime(mtime)
 			p += v3DirPrefix
 		}
-		var kids []node
+		kids = kids[:0]
 		for p < end {
 			if end-p < entryFixed {
-				return nil, formatErrAt(v.section, path, hStart+p, fmt.Errorf("directory entry %w", ErrTruncated))
+				return nil, formatErrAt(v.section, nodePath(t.nodes, int32(i)), hStart+p, fmt.Errorf("directory entry %w", ErrTruncated))
 			}
 			child := binary.LittleEndian.Uint64(hdr[p:])
-			kid := node{rec: int64(child)}
+			kids = append(kids, node{rec: int64(child)})
+			kid := &kids[len(kids)-1]
 			q := p + 8
 			if v3 {
 				copy(kid.hash[:], hdr[q:q+32])
-				hashes = append(hashes, hdr[q:q+32]...)
+				h.Write(hdr[q : q+32])
 				q += 32
 			}
 			nameLen := binary.LittleEndian.Uint64(hdr[q:])
 			q += 8
 			if nameLen > uint64(end-q) {
-				return nil, formatErrAt(v.section, path, hStart+p, fmt.Errorf("entry name of %d bytes %w", nameLen, ErrTruncated))
+				return nil, formatErrAt(v.section, nodePath(t.nodes, int32(i)), hStart+p, fmt.Errorf("entry name of %d bytes %w", nameLen, ErrTruncated))
 			}
 			kid.name = string(hdr[q : q+int64(nameLen)])
 			p = q + int64(nameLen)
-			entry := joinPath(path, kid.name)
+			entryErr := func(err error) error {
+				return formatErrAt(v.section, joinPath(nodePath(t.nodes, int32(i)), kid.name), hStart+kid.rec, err)
+			}
 			if child >= uint64(hLen) {
-				return nil, formatErrAt(v.section, entry, hStart+kid.rec, fmt.Errorf("record at header offset %d %w of the %d-byte header", child, errPastEOF, hLen))
+				return nil, entryErr(fmt.Errorf("record at header offset %d %w of the %d-byte header", child, errPastEOF, hLen))
 			}
 			switch hdr[child] {
 			case tagDir:
 				kid.kind = KindDir
 			case tagFile:
 				if !inRange(kid.rec, fileRecord, hLen) {
-					return nil, formatErrAt(v.section, entry, hStart+kid.rec, fmt.Errorf("file record %w", ErrTruncated))
+					return nil, entryErr(fmt.Errorf("file record %w", ErrTruncated))
 				}
 				spans.add(kid.rec, kid.rec+fileRecord)
 				r := hdr[kid.rec:]
 				s, e := binary.LittleEndian.Uint64(r[1:]), binary.LittleEndian.Uint64(r[9:])
 				if s > e || e > uint64(dLen) {
-					return nil, formatErrAt(v.section, entry, hStart+kid.rec, fmt.Errorf("data %d..%d %w of the %d-byte data area", s, e, errPastEOF, dLen))
+					return nil, entryErr(fmt.Errorf("data %d..%d %w of the %d-byte data area", s, e, errPastEOF, dLen))
 				}
 				if v3 && !bytes.Equal(r[17:49], kid.hash[:]) {
-					return nil, formatErrAt(v.section, entry, hStart+kid.rec, fmt.Errorf("file hash %x does not match the %x its directory lists: %w", r[17:25], kid.hash[:8], ErrChecksum))
+					return nil, entryErr(fmt.Errorf("file hash %s does not match the %s its directory lists: %w", short(r[17:49]), short(kid.hash[:]), ErrChecksum))
 				}
 				copy(kid.hash[:], r[17:49])
 				kid.hasHash = true
@@ -356,17 +372,17 @@ func decodeSectionedTree(v *Volume, format Format, hStart, hLen, dStart, dLen in
 					kid.mtime = clampTime(binary.LittleEndian.Uint64(r[49+8:]))
 				}
 			default:
-				return nil, formatErrAt(v.section, entry, hStart+kid.rec, fmt.Errorf("record has unknown tag %d", hdr[child]))
+				return nil, entryErr(fmt.Errorf("record has unknown tag %d", hdr[child]))
 			}
-			kids = append(kids, kid)
 		}
 		if v3 {
-			if sum := sha256.Sum256(hashes); !bytes.Equal(sum[:], t.nodes[i].hash[:]) {
-				return nil, formatErrAt(v.section, path, at, fmt.Errorf("directory hash %x is not the sha256 of its entries' hashes %x: %w", t.nodes[i].hash[:8], sum[:8], ErrChecksum))
+			// The directory hash is the sha256 of its entries' hashes, in order.
+			if h.Sum(sum[:0]); !bytes.Equal(sum[:], t.nodes[i].hash[:]) {
+				return nil, dirErr(fmt.Errorf("directory hash %s is not the sha256 of its entries' hashes %s: %w", short(t.nodes[i].hash[:]), short(sum[:]), ErrChecksum))
 			}
 		}
 		if len(t.nodes)+len(kids) > maxNodes {
-			return nil, formatErrAt(v.section, path, at, errors.New("records overlap or loop"))
+			return nil, dirErr(errors.New("records overlap or loop"))
 		}
 		if err := t.addChildren(v.section, hStart, int32(i), kids); err != nil {
 			return nil, err
@@ -377,6 +393,9 @@ func decodeSectionedTree(v *Volume, format Format, hStart, hLen, dStart, dLen in
 	}
 	return t.nodes, nil
 }
+
+// short is the first 8 bytes of a digest in hex, for messages.
+func short(digest []byte) string { return hex.EncodeToString(digest[:min(8, len(digest))]) }
 
 // clampTime turns a stored u64 seconds value into an int64, saturating.
 func clampTime(t uint64) int64 {

@@ -189,14 +189,17 @@ func decodeV1Tree(v *Volume, hStart, hLen, dStart, dLen int64) ([]node, error) {
 	if err != nil {
 		return nil, formatErrAt(v.section, "", hStart, err)
 	}
-	t := &treeBuilder{nodes: []node{{kind: KindDir, rec: 0, recEnd: -1}}}
+	root := node{kind: KindDir, rec: 0, recEnd: -1}
 	if hLen == 0 {
-		return t.nodes, nil // an empty volume is the single byte 00
+		return []node{root}, nil // an empty volume is the single byte 00
 	}
 	// Every entry takes at least v1EntrySize header bytes, so a header of hLen bytes
-	// describes at most hLen/v1EntrySize entries; more means listings overlap.
+	// (checked to lie within the file) describes at most hLen/v1EntrySize entries:
+	// the table is sized once, and more entries mean listings overlap.
 	maxNodes := int(hLen/v1EntrySize) + 1
+	t := &treeBuilder{nodes: append(make([]node, 0, maxNodes), root)}
 	spans := spanSet{}
+	var kids []node
 	for i := 0; i < len(t.nodes); i++ {
 		nd := t.nodes[i]
 		if nd.kind != KindDir || nd.rec == nd.recEnd {
@@ -217,7 +220,7 @@ func decodeV1Tree(v *Volume, hStart, hLen, dStart, dLen int64) ([]node, error) {
 			return nil, formatErrAt(v.section, path(), at(nd.rec), fmt.Errorf("directory listing is %d bytes but its entry spans %d", lEnd-nd.rec, nd.recEnd-nd.rec))
 		}
 		spans.add(nd.rec, lEnd)
-		var kids []node
+		kids = kids[:0]
 		for p := lStart; p < lEnd; {
 			if lEnd-p < v1EntrySize {
 				return nil, formatErrAt(v.section, path(), at(p), fmt.Errorf("directory entry %w", ErrTruncated))

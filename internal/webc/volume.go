@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -400,7 +401,11 @@ func (t *treeBuilder) addChildren(section string, base int64, parent int32, kids
 			return formatErrAt(section, joinPath(nodePath(t.nodes, parent), strings.ToValidUTF8(added[i].name, "?")), base+added[i].rec, err)
 		}
 	}
-	sort.SliceStable(added, func(i, j int) bool { return added[i].name < added[j].name })
+	// Writers emit entries sorted (v1 readers depend on it); sort only when not.
+	byName := func(a, b node) int { return strings.Compare(a.name, b.name) }
+	if !slices.IsSortedFunc(added, byName) {
+		slices.SortStableFunc(added, byName)
+	}
 	for i := 1; i < len(added); i++ {
 		if added[i].name == added[i-1].name {
 			return formatErrAt(section, nodePath(t.nodes, first+int32(i)), base+added[i].rec, errors.New("is a duplicate name in its directory"))
