@@ -15,18 +15,13 @@ package main
 // its RSS growth; -bench must select both. TestInspectLargePackageRSS asserts the
 // memory target (memory may be asserted, time never is).
 //
-// The packages are generated once per process into the directory TestMain removes.
-// The generator is a copy of internal/webc's genPackage written against webc's
-// exported API (an in-package test helper of webc cannot be imported here).
+// The packages are generated once per process (by internal/webc/webctest) into the
+// directory TestMain removes.
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,130 +34,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
 	"golang.org/x/sys/unix"
 
-	"github.com/wasirun/wasirun/internal/webc"
+	"github.com/wasirun/wasirun/internal/webc/webctest"
 )
-
-// benchPattern returns n bytes of a xorshift64 stream: windows of it at different
-// offsets differ, so files cut from it hash differently while sharing memory.
-func benchPattern(n int) []byte {
-	b := make([]byte, n+8)
-	x := uint64(0x9e3779b97f4a7c15)
-	for i := 0; i < n; i += 8 {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		binary.LittleEndian.PutUint64(b[i:], x)
-	}
-	return b[:n:n]
-}
-
-// benchWasm returns a valid core module of size bytes (at least its prologue): a
-// type section, an import section importing wasi_snapshot_preview1.fd_write and
-// proc_exit, and a custom section "filler" padding it to size.
-func benchWasm(size int) []byte {
-	section := func(m []byte, id byte, body []byte) []byte {
-		m = append(m, id)
-		m = binary.AppendUvarint(m, uint64(len(body)))
-		return append(m, body...)
-	}
-	m := []byte("\x00asm\x01\x00\x00\x00")
-	m = section(m, 1, []byte{2, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f, 0x60, 1, 0x7f, 0})
-	imps := []byte{2}
-	for i, name := range []string{"fd_write", "proc_exit"} {
-		imps = append(imps, byte(len("wasi_snapshot_preview1")))
-		imps = append(imps, "wasi_snapshot_preview1"...)
-		imps = append(imps, byte(len(name)))
-		imps = append(imps, name...)
-		imps = append(imps, 0, byte(i))
-	}
-	m = section(m, 2, imps)
-	const name = "filler"
-	left := size - len(m) - 2 - len(name)
-	for k := 1; k <= 5 && left > 5; k++ {
-		n := uint64(1 + len(name) + left - k)
-		if len(binary.AppendUvarint(nil, n)) != k {
-			continue
-		}
-		out := make([]byte, len(m), size)
-		copy(out, m)
-		out = append(out, 0)
-		out = binary.AppendUvarint(out, n)
-		out = append(out, byte(len(name)))
-		out = append(out, name...)
-		fill := out[len(out):size]
-		copy(fill, benchPattern(min(len(fill), 1<<16)))
-		for n := 1 << 16; n < len(fill); n *= 2 {
-			copy(fill[n:], fill[:n])
-		}
-		return out[:size]
-	}
-	return m
-}
-
-// genPackage builds a package: one atom "main", a wasm module of atomSize bytes
-// importing WASI; a volume "/data" of files files of fileSize bytes in about
-// sqrt(files) directories; one WASI command, the entrypoint, mounting /data.
-func genPackage(atomSize, files, fileSize int) (*webc.Source, error) {
-	atom := benchWasm(atomSize)
-	atoms := webc.NewTree()
-	if err := atoms.AddFile("main", atom, 1700000000); err != nil {
-		return nil, err
-	}
-	data := webc.NewTree()
-	dirs := max(1, int(math.Sqrt(float64(files))))
-	pool := benchPattern(fileSize + files)
-	for i := range files {
-		if err := data.AddFile(fmt.Sprintf("d%04d/f%06d.bin", i%dirs, i), pool[i:i+fileSize], 1700000000+int64(i)); err != nil {
-			return nil, err
-		}
-	}
-	wasi, err := cbor.Marshal(map[string]any{"atom": "main"})
-	if err != nil {
-		return nil, err
-	}
-	fs, err := cbor.Marshal([]map[string]any{{"from": nil, "volume_name": "/data", "mount_path": "/data"}})
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(atom)
-	return &webc.Source{
-		Manifest: &webc.Manifest{
-			Atoms: map[string]webc.AtomSpec{"main": {
-				Kind:      "https://webc.org/kind/wasm",
-				Signature: "sha256:" + base64.StdEncoding.EncodeToString(sum[:]),
-			}},
-			Commands: map[string]webc.CommandSpec{"main": {
-				Runner:      webc.RunnerWasi,
-				Annotations: map[string]cbor.RawMessage{"wasi": wasi},
-			}},
-			Package:    map[string]cbor.RawMessage{"fs": fs},
-			Entrypoint: "main",
-		},
-		Package: webc.PackageInfo{Name: "bench/generated", Version: "1.0.0"},
-		Atoms:   atoms,
-		Volumes: map[string]*webc.Tree{"/data": data},
-	}, nil
-}
-
-// writePackage generates a package and writes it as a v3 file at path.
-func writePackage(path string, atomSize, files, fileSize int) error {
-	s, err := genPackage(atomSize, files, fileSize)
-	if err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := webc.WriteV3(f, s); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
 
 // The packages of the issue, written once per process: about 3 KB, and 200 MiB (a
 // 50 MiB atom and 10,000 files of 15,728 bytes in 100 directories). They go to the
@@ -186,7 +61,11 @@ func benchPackage(name string, atomSize, files, fileSize int) (string, error) {
 			return p, nil
 		}
 	}
-	return p, writePackage(p, atomSize, files, fileSize)
+	s, err := webctest.Source(atomSize, files, fileSize)
+	if err != nil {
+		return p, err
+	}
+	return p, webctest.Write(p, s)
 }
 
 // inspectProcess runs `wasirun inspect --json pkg` with an empty configuration and

@@ -1,4 +1,4 @@
-package webc
+package webc_test
 
 // Benchmarks and allocation budgets of reading a volume (STYLE.md habit 8, DESIGN.md
 // "Performance principles"): path lookup, pread, zero-copy Bytes, and the one-time
@@ -8,163 +8,37 @@ package webc
 //
 // The tests here assert allocations only; time is reported (t.Log with -v), never
 // asserted. The package-level benchmark of `wasirun inspect` is in internal/inspect
-// (it cannot be here: inspect imports webc), the process-level one (time and peak
+// (it lives in internal/inspect, beside the code it measures), the process-level one (time and peak
 // RSS) in cmd/wasirun.
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
+	"github.com/wasirun/wasirun/internal/webc"
+	"github.com/wasirun/wasirun/internal/webc/webctest"
 )
 
-// benchPattern returns n bytes of a xorshift64 stream. Its period is 2^64-1, so two
-// windows of it at different offsets differ: files cut from one pattern at
-// different offsets have different hashes while sharing memory.
-func benchPattern(n int) []byte {
-	b := make([]byte, n+8)
-	x := uint64(0x9e3779b97f4a7c15)
-	for i := 0; i < n; i += 8 {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		binary.LittleEndian.PutUint64(b[i:], x)
-	}
-	return b[:n:n]
-}
-
-// benchWasm returns a valid core module of size bytes (at least its ~90-byte
-// prologue): the header, a type section, an import section importing
-// wasi_snapshot_preview1.fd_write and proc_exit, then a custom section "filler"
-// padding it to size, as debug info would.
-func benchWasm(size int) []byte {
-	var m []byte
-	m = append(m, "\x00asm\x01\x00\x00\x00"...)
-	types := []byte{2, // two function types
-		0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f, // (i32 i32 i32 i32) -> i32: fd_write
-		0x60, 1, 0x7f, 0} // (i32) -> (): proc_exit
-	m = benchWasmSection(m, 1, types)
-	var imps []byte
-	imps = append(imps, 2)
-	for _, imp := range []struct {
-		name string
-		typ  byte
-	}{{"fd_write", 0}, {"proc_exit", 1}} {
-		imps = append(imps, byte(len("wasi_snapshot_preview1")))
-		imps = append(imps, "wasi_snapshot_preview1"...)
-		imps = append(imps, byte(len(imp.name)))
-		imps = append(imps, imp.name...)
-		imps = append(imps, 0, imp.typ) // a function of type typ
-	}
-	m = benchWasmSection(m, 2, imps)
-
-	const name = "filler"
-	// id, LEB128 size (at most 5 bytes), name length, name.
-	left := size - len(m) - 1 - 1 - len(name)
-	if left <= 5 {
-		return m
-	}
-	for k := 1; k <= 5; k++ { // the size field's own length changes what is left
-		body := left - k
-		if len(binary.AppendUvarint(nil, uint64(1+len(name)+body))) == k {
-			out := make([]byte, len(m), size)
-			copy(out, m)
-			out = append(out, 0)
-			out = binary.AppendUvarint(out, uint64(1+len(name)+body))
-			out = append(out, byte(len(name)))
-			out = append(out, name...)
-			fill := out[len(out):size]
-			copy(fill, benchPattern(min(len(fill), 1<<16)))
-			for n := 1 << 16; n < len(fill); n *= 2 {
-				copy(fill[n:], fill[:n])
-			}
-			return out[:size]
-		}
-	}
-	return m
-}
-
-func benchWasmSection(m []byte, id byte, body []byte) []byte {
-	m = append(m, id)
-	m = binary.AppendUvarint(m, uint64(len(body)))
-	return append(m, body...)
-}
-
-func benchEnc(tb testing.TB, v any) cbor.RawMessage {
+// genPackage is webctest.Source (one atom, a volume "/data" of files files in about
+// sqrt(files) directories), stopping tb on error.
+func genPackage(tb testing.TB, atomSize, files, fileSize int) *webc.Source {
 	tb.Helper()
-	raw, err := encodeValue(v)
+	s, err := webctest.Source(atomSize, files, fileSize)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return raw
-}
-
-// genPackage builds a package whose one atom "main" is a valid wasm module of
-// atomSize bytes importing WASI, and whose volume "/data" holds files files of
-// fileSize bytes spread over about sqrt(files) directories (10,000 files: 100
-// directories of 100). It has one WASI command, the entrypoint, which mounts /data.
-//
-// The files are windows of one shared pattern at different offsets, so they differ
-// (and hash differently) but the Source takes little memory: only the atom is
-// allocated in full. 50 MiB atom, 10,000 files of 15,728 bytes: a 200 MiB package.
-func genPackage(tb testing.TB, atomSize, files, fileSize int) *Source {
-	tb.Helper()
-	atom := benchWasm(atomSize)
-	atoms := NewTree()
-	if err := atoms.AddFile("main", atom, 1700000000); err != nil {
-		tb.Fatal(err)
-	}
-	data := NewTree()
-	dirs := max(1, int(math.Sqrt(float64(files))))
-	pool := benchPattern(fileSize + files)
-	for i := range files {
-		if err := data.AddFile(fmt.Sprintf("d%04d/f%06d.bin", i%dirs, i), pool[i:i+fileSize], 1700000000+int64(i)); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	sum := sha256.Sum256(atom)
-	return &Source{
-		Manifest: &Manifest{
-			Atoms: map[string]AtomSpec{"main": {
-				Kind:      "https://webc.org/kind/wasm",
-				Signature: "sha256:" + base64.StdEncoding.EncodeToString(sum[:]),
-			}},
-			Commands: map[string]CommandSpec{"main": {
-				Runner:      RunnerWasi,
-				Annotations: map[string]cbor.RawMessage{"wasi": benchEnc(tb, map[string]any{"atom": "main"})},
-			}},
-			Package: map[string]cbor.RawMessage{
-				"fs": benchEnc(tb, []map[string]any{{"from": nil, "volume_name": "/data", "mount_path": "/data"}}),
-			},
-			Entrypoint: "main",
-		},
-		Package: PackageInfo{Name: "bench/generated", Version: "1.0.0"},
-		Atoms:   atoms,
-		Volumes: map[string]*Tree{"/data": data},
-	}
+	return s
 }
 
 // benchWrite writes s as a v3 file in dir and returns its path.
-func benchWrite(tb testing.TB, dir string, s *Source) string {
+func benchWrite(tb testing.TB, dir string, s *webc.Source) string {
 	tb.Helper()
 	path := filepath.Join(dir, "pkg.webc")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := WriteV3(f, s); err != nil {
-		f.Close()
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := webctest.Write(path, s); err != nil {
 		tb.Fatal(err)
 	}
 	return path
@@ -172,9 +46,9 @@ func benchWrite(tb testing.TB, dir string, s *Source) string {
 
 // benchOpen opens the file at path (memory-mapped), closes it when tb ends, and
 // returns its volume "/data", decoded.
-func benchOpen(tb testing.TB, path string) *Volume {
+func benchOpen(tb testing.TB, path string) *webc.Volume {
 	tb.Helper()
-	c, err := Open(path)
+	c, err := webc.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -192,10 +66,10 @@ func benchOpen(tb testing.TB, path string) *Volume {
 // lookupVolume is a mapped volume of n 8-byte files, all in one directory (flat) or
 // in sqrt(n) directories of sqrt(n) files (tree), with the paths of its files in a
 // fixed random order.
-func lookupVolume(tb testing.TB, n int, tree bool) (*Volume, []string) {
+func lookupVolume(tb testing.TB, n int, tree bool) (*webc.Volume, []string) {
 	tb.Helper()
-	data := NewTree()
-	pool := benchPattern(n + 8)
+	data := webc.NewTree()
+	pool := webctest.Pattern(n + 8)
 	dirs := max(1, int(math.Sqrt(float64(n))))
 	paths := make([]string, n)
 	for i := range n {
@@ -208,7 +82,7 @@ func lookupVolume(tb testing.TB, n int, tree bool) (*Volume, []string) {
 			tb.Fatal(err)
 		}
 	}
-	s := &Source{Manifest: &Manifest{}, Volumes: map[string]*Tree{"/data": data}}
+	s := &webc.Source{Manifest: &webc.Manifest{}, Volumes: map[string]*webc.Tree{"/data": data}}
 	v := benchOpen(tb, benchWrite(tb, tb.TempDir(), s))
 	rand.New(rand.NewPCG(1, 2)).Shuffle(n, func(i, j int) { paths[i], paths[j] = paths[j], paths[i] })
 	return v, paths
@@ -281,13 +155,13 @@ func TestLookupScales(t *testing.T) {
 }
 
 // benchFile returns a mapped volume holding "f" (a size-byte file), and that file.
-func benchFile(tb testing.TB, size int) Entry {
+func benchFile(tb testing.TB, size int) webc.Entry {
 	tb.Helper()
-	data := NewTree()
-	if err := data.AddFile("dir/f", benchPattern(size), 0); err != nil {
+	data := webc.NewTree()
+	if err := data.AddFile("dir/f", webctest.Pattern(size), 0); err != nil {
 		tb.Fatal(err)
 	}
-	s := &Source{Manifest: &Manifest{}, Volumes: map[string]*Tree{"/data": data}}
+	s := &webc.Source{Manifest: &webc.Manifest{}, Volumes: map[string]*webc.Tree{"/data": data}}
 	v := benchOpen(tb, benchWrite(tb, tb.TempDir(), s))
 	e, err := v.Lookup("dir/f")
 	if err != nil {
@@ -339,7 +213,7 @@ func BenchmarkVolumeDecode(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()
-				c, err := Open(path)
+				c, err := webc.Open(path)
 				if err != nil {
 					b.Fatal(err)
 				}
