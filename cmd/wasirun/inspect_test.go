@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -40,66 +39,16 @@ func TestNewCmdInspect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ios, _, _, _ := Test()
-			var got *InspectOptions
-			cmd := newCmdInspect(newFactory(ios, nil, ""), func(o *InspectOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantUsage || tt.wantErr {
-				if err == nil {
-					t.Fatalf("no error; options %+v", got)
-				}
-				var ue *usageError
-				if tt.wantUsage && !errors.As(err, &ue) {
-					t.Errorf("error %q (%T) is not a usage error", err, err)
-				}
-				if got != nil {
-					t.Error("the run function was called")
-				}
+			f := newFactory(ios, nil, "")
+			got, ok := execSpy(t, f, newCmdInspect, tt.args, spyRow{wantUsage: tt.wantUsage, wantErr: tt.wantErr})
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
 			}
 			if got.IO != ios {
 				t.Error("options do not carry the factory's streams")
 			}
 			if got.Package != tt.want.Package || got.JSON != tt.want.JSON || got.Verify != tt.want.Verify {
 				t.Errorf("options %+v, want %+v", *got, tt.want)
-			}
-		})
-	}
-}
-
-// TestRunInspectUsageErrors runs mistaken inspect command lines through run: exit
-// code 125 and one line on stderr.
-func TestRunInspectUsageErrors(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name       string
-		args       []string
-		wantStderr string
-	}{
-		{"no package", []string{"inspect"}, "wasirun: inspect: accepts 1 arg(s), received 0 (usage: wasirun inspect [flags] PKG)\n"},
-		{"two packages", []string{"inspect", "a.webc", "b.webc"}, "wasirun: inspect: accepts 1 arg(s), received 2 (usage: wasirun inspect [flags] PKG)\n"},
-		{"unknown flag", []string{"inspect", "--yaml", "a.webc"}, "wasirun: unknown flag: --yaml\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			stdout, stderr, code := runTest(t, hermeticEnv(t), nil, tt.args...)
-			if code != 125 {
-				t.Errorf("exit code %d, want 125", code)
-			}
-			if stderr != tt.wantStderr {
-				t.Errorf("stderr %q, want %q", stderr, tt.wantStderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout not empty: %q", stdout)
 			}
 		})
 	}

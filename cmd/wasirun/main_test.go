@@ -99,6 +99,15 @@ func TestRunUsageErrors(t *testing.T) {
 		{"misspelled command", []string{"verison"},
 			`wasirun: unknown command "verison" for "wasirun"; did you mean "version"?` + "\n"},
 		{"extra argument", []string{"version", "extra"}, `wasirun: version: unknown command "extra" for "wasirun version" (usage: wasirun version [flags])` + "\n"},
+		{"no package", []string{"inspect"}, "wasirun: inspect: accepts 1 arg(s), received 0 (usage: wasirun inspect [flags] PKG)\n"},
+		{"two packages", []string{"inspect", "a.webc", "b.webc"}, "wasirun: inspect: accepts 1 arg(s), received 2 (usage: wasirun inspect [flags] PKG)\n"},
+		{"unknown flag", []string{"inspect", "--yaml", "a.webc"}, "wasirun: unknown flag: --yaml\n"},
+		{"build without a dir", []string{"package", "build"}, "wasirun: package build: accepts 1 arg(s), received 0 (usage: wasirun package build [flags] DIR)\n"},
+		{"build with two dirs", []string{"package", "build", "a", "b"}, "wasirun: package build: accepts 1 arg(s), received 2 (usage: wasirun package build [flags] DIR)\n"},
+		{"unpack without -o", []string{"package", "unpack", "pkg.webc"}, "wasirun: package unpack: -o DIR, the directory to write into, is missing (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
+		{"unpack without a package", []string{"package", "unpack", "-o", "out"}, "wasirun: package unpack: accepts 1 arg(s), received 0 (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
+		{"unpack with two packages", []string{"package", "unpack", "a", "b", "-o", "out"}, "wasirun: package unpack: accepts 1 arg(s), received 2 (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
+		{"package with an argument", []string{"package", "nosuch"}, `wasirun: package: unknown command "nosuch" for "wasirun package" (usage: wasirun package [flags])` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

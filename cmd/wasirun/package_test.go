@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -109,30 +108,10 @@ func TestNewCmdPackageBuild(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ios, _, _, _ := Test()
-			var got *PackageBuildOptions
-			cmd := newCmdPackageBuild(newFactory(ios, nil, ""), func(o *PackageBuildOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantUsage || tt.wantErr {
-				if err == nil {
-					t.Fatalf("no error; options %+v", got)
-				}
-				var ue *usageError
-				if tt.wantUsage && !errors.As(err, &ue) {
-					t.Errorf("error %q (%T) is not a usage error", err, err)
-				}
-				if got != nil {
-					t.Error("the run function was called")
-				}
+			f := newFactory(ios, nil, "")
+			got, ok := execSpy(t, f, newCmdPackageBuild, tt.args, spyRow{wantUsage: tt.wantUsage, wantErr: tt.wantErr})
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
 			}
 			if got.IO != ios {
 				t.Error("options do not carry the factory's streams")
@@ -167,69 +146,16 @@ func TestNewCmdPackageUnpack(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ios, _, _, _ := Test()
-			var got *PackageUnpackOptions
-			cmd := newCmdPackageUnpack(newFactory(ios, nil, ""), func(o *PackageUnpackOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantUsage || tt.wantErr {
-				if err == nil {
-					t.Fatalf("no error; options %+v", got)
-				}
-				var ue *usageError
-				if tt.wantUsage && !errors.As(err, &ue) {
-					t.Errorf("error %q (%T) is not a usage error", err, err)
-				}
-				if got != nil {
-					t.Error("the run function was called")
-				}
+			f := newFactory(ios, nil, "")
+			got, ok := execSpy(t, f, newCmdPackageUnpack, tt.args, spyRow{wantUsage: tt.wantUsage, wantErr: tt.wantErr})
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
 			}
 			if got.IO != ios {
 				t.Error("options do not carry the factory's streams")
 			}
 			if got.Package != tt.want.Package || got.Output != tt.want.Output {
 				t.Errorf("options %+v, want %+v", *got, tt.want)
-			}
-		})
-	}
-}
-
-// TestRunPackageUsageErrors runs mistaken package command lines through run: exit
-// code 125 and one line on stderr.
-func TestRunPackageUsageErrors(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name       string
-		args       []string
-		wantStderr string
-	}{
-		{"build without a dir", []string{"package", "build"}, "wasirun: package build: accepts 1 arg(s), received 0 (usage: wasirun package build [flags] DIR)\n"},
-		{"build with two dirs", []string{"package", "build", "a", "b"}, "wasirun: package build: accepts 1 arg(s), received 2 (usage: wasirun package build [flags] DIR)\n"},
-		{"unpack without -o", []string{"package", "unpack", "pkg.webc"}, "wasirun: package unpack: -o DIR, the directory to write into, is missing (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
-		{"unpack without a package", []string{"package", "unpack", "-o", "out"}, "wasirun: package unpack: accepts 1 arg(s), received 0 (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
-		{"unpack with two packages", []string{"package", "unpack", "a", "b", "-o", "out"}, "wasirun: package unpack: accepts 1 arg(s), received 2 (usage: wasirun package unpack [flags] PKG -o DIR)\n"},
-		{"package with an argument", []string{"package", "nosuch"}, `wasirun: package: unknown command "nosuch" for "wasirun package" (usage: wasirun package [flags])` + "\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			stdout, stderr, code := runTest(t, hermeticEnv(t), nil, tt.args...)
-			if code != 125 {
-				t.Errorf("exit code %d, want 125", code)
-			}
-			if stderr != tt.wantStderr {
-				t.Errorf("stderr %q, want %q", stderr, tt.wantStderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout not empty: %q", stdout)
 			}
 		})
 	}

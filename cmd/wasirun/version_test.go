@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"regexp"
 	"runtime"
 	"runtime/debug"
@@ -30,23 +29,9 @@ func TestNewCmdVersion(t *testing.T) {
 			t.Parallel()
 			ios, _, _, _ := Test()
 			f := &factory{IO: ios, Build: func() buildInfo { return buildInfo{Version: "v1"} }}
-			var got *VersionOptions
-			cmd := newCmdVersion(f, func(o *VersionOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			if tt.wantErr {
-				if err == nil {
-					t.Fatalf("no error; options %+v", got)
-				}
+			got, ok := execSpy(t, f, newCmdVersion, tt.args, spyRow{wantErr: tt.wantErr})
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
 			}
 			if got.IO != ios {
 				t.Error("options do not carry the factory's streams")
