@@ -5,7 +5,10 @@
 // and the WASI layer passes the value through unchanged.
 package vfs
 
-import "strconv"
+import (
+	"io/fs"
+	"strconv"
+)
 
 // Errno is a WASI errno (wasi_snapshot_preview1 numbering); 0 is success. Its
 // values are the wire values, so the WASI layer returns them as they are.
@@ -117,3 +120,20 @@ func (e Errno) String() string {
 // Error makes Errno an error, for the places above vfs that want one. Code in vfs
 // compares and returns Errno values; it never builds an error string.
 func (e Errno) Error() string { return e.String() }
+
+// Is lets errors.Is match an Errno against the io/fs sentinels (ENOENT is
+// fs.ErrNotExist, EEXIST fs.ErrExist, EPERM and EACCES fs.ErrPermission, EINVAL
+// fs.ErrInvalid), as syscall.Errno does.
+func (e Errno) Is(target error) bool {
+	switch target {
+	case fs.ErrNotExist:
+		return e == ENOENT
+	case fs.ErrExist:
+		return e == EEXIST
+	case fs.ErrPermission:
+		return e == EPERM || e == EACCES
+	case fs.ErrInvalid:
+		return e == EINVAL
+	}
+	return false
+}

@@ -1,6 +1,10 @@
 package vfs
 
-import "testing"
+import (
+	"errors"
+	"io/fs"
+	"testing"
+)
 
 // TestErrnoValues pins the wire values that the WASI layer passes through: a
 // shifted constant would hand guests the wrong error.
@@ -25,5 +29,25 @@ func TestErrnoValues(t *testing.T) {
 	}
 	if len(errnoNames) != int(ENOTCAPABLE)+1 {
 		t.Errorf("%d names for %d errnos", len(errnoNames), ENOTCAPABLE+1)
+	}
+}
+
+func TestErrnoIs(t *testing.T) {
+	for _, tt := range []struct {
+		e      Errno
+		target error
+		want   bool
+	}{
+		{ENOENT, fs.ErrNotExist, true},
+		{EEXIST, fs.ErrExist, true},
+		{EPERM, fs.ErrPermission, true},
+		{EACCES, fs.ErrPermission, true},
+		{EINVAL, fs.ErrInvalid, true},
+		{EIO, fs.ErrNotExist, false},
+		{ENOENT, fs.ErrExist, false},
+	} {
+		if got := errors.Is(tt.e, tt.target); got != tt.want {
+			t.Errorf("errors.Is(%v, %v) = %v", tt.e, tt.target, got)
+		}
 	}
 }

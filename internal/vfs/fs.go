@@ -10,8 +10,9 @@ import "io/fs"
 //     implementation may return EINVAL for anything else.
 //   - A filesystem never follows a symbolic link in a path it is given: every
 //     component but the last must be a directory (else ENOTDIR), and the last is
-//     acted on itself (an open of a symlink gives ELOOP unless OFlagPath or
-//     OFlagNoFollow is set, as O_NOFOLLOW does). The resolver follows links.
+//     acted on itself: an open of a symlink gives ELOOP (also with OFlagNoFollow,
+//     as O_NOFOLLOW does), and OFlagPath opens the link itself. The resolver (the
+//     mount table) follows links; it is the one FS that does.
 //   - Errors are Errno values with POSIX meaning; ENOSYS means the operation is not
 //     supported by this filesystem at all.
 //   - Read-only filesystems return EROFS for every change; vfs uses EPERM for a
@@ -65,8 +66,9 @@ type File interface {
 	// Lseek moves the offset (whence: io.SeekStart, io.SeekCurrent, io.SeekEnd).
 	Lseek(off int64, whence int) (int64, Errno)
 	// Readdir fills buf with the entries of a directory that follow cookie (0 is
-	// the start), and returns how many; each entry's Next is the cookie to continue
-	// after it. Cookies stay valid while the directory changes: an entry is neither
+	// the start), and returns how many; fewer than len(buf) means the listing is
+	// complete. Each entry's Next is the cookie to continue after it; cookies never
+	// have the top bit set (the mount table uses it). Cookies stay valid while the directory changes: an entry is neither
 	// skipped nor repeated unless it was added or removed meanwhile. "." and ".."
 	// are not listed.
 	Readdir(cookie uint64, buf []Dirent) (int, Errno)

@@ -1,0 +1,14 @@
+package vfs_test
+
+import (
+	"testing"
+
+	"github.com/wasirun/wasirun/internal/vfs"
+	"github.com/wasirun/wasirun/internal/vfs/vfstest"
+)
+
+// TestTmpfsConformance runs the POSIX behaviour table over tmpfs, step by step
+// against a real directory. tmpfs supports every step: no ENOSYS is allowed.
+func TestTmpfsConformance(t *testing.T) {
+	vfstest.TestWritable(t, func(*testing.T) vfs.FS { return vfs.NewTmpFS(vfs.NewLimiter(64 << 20)) }, nil)
+}

@@ -1,0 +1,98 @@
+package vfs
+
+import (
+	"io/fs"
+	"strings"
+)
+
+// maxSymlinks is how many symbolic links one resolution follows before ELOOP, as
+// Linux's MAXSYMLINKS.
+const maxSymlinks = 40
+
+// resolved is a guest path after resolution.
+type resolved struct {
+	mount *mount
+	// rel is the path within mount.fs.
+	rel string
+	// guest is the resolved clean absolute guest path.
+	guest string
+	// mustDir: the path ended with a slash, so it must name a directory.
+	mustDir bool
+}
+
+// resolve walks the guest path p component by component over the mount table:
+// "." vanishes, ".." pops one component and never climbs above "/", and symbolic
+// links are followed — also from one mount into another — at most maxSymlinks
+// times (ELOOP). The last component is followed only when followLast is set or the
+// path ends with a slash ("must be a directory"). Every component but the last must
+// exist and be a directory (ENOENT, ENOTDIR); the last need not exist, so that
+// create operations resolve too. A relative p is taken from "/".
+func (m *MountTable) resolve(p string, followLast bool) (resolved, Errno) {
+	if p == "" {
+		return resolved{}, ENOENT
+	}
+	mustDir := len(p) > 1 && p[len(p)-1] == '/'
+	if mustDir {
+		followLast = true
+	}
+	cur, rest, links := "/", p, 0
+	for {
+		rest = strings.TrimLeft(rest, "/")
+		if rest == "" {
+			break
+		}
+		var name string
+		name, rest, _ = strings.Cut(rest, "/")
+		last := strings.TrimLeft(rest, "/") == ""
+		switch name {
+		case ".":
+			continue
+		case "..":
+			cur, _ = splitParent(cur)
+			continue
+		}
+		next := join(cur, name)
+		if last && !followLast {
+			cur = next
+			break
+		}
+		mt, rel := m.lookup(next)
+		st, errno := mt.fs.Lstat(rel)
+		switch {
+		case errno == ENOENT && last:
+			cur = next
+		case errno != ESUCCESS:
+			return resolved{}, errno
+		case st.Mode&fs.ModeSymlink != 0:
+			if links++; links > maxSymlinks {
+				return resolved{}, ELOOP
+			}
+			target, errno := mt.fs.Readlink(rel)
+			if errno != ESUCCESS {
+				return resolved{}, errno
+			}
+			if target == "" {
+				return resolved{}, ENOENT
+			}
+			if target[0] == '/' {
+				cur = "/"
+			}
+			if rest != "" {
+				target += "/" + rest
+			} else if mustDir {
+				target += "/"
+			}
+			rest = target
+			continue
+		case !last && !st.Mode.IsDir():
+			return resolved{}, ENOTDIR
+		default:
+			cur = next
+		}
+		if last {
+			break
+		}
+	}
+	mt, rel := m.lookup(cur)
+	return resolved{mount: mt, rel: rel, guest: cur, mustDir: mustDir}, ESUCCESS
+}
