@@ -23,6 +23,7 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -timeout 10m ./...
+	$(GO) test -race -timeout 5m -run 'Hammer|Race' ./internal/vfs/
 
 ## bench: every benchmark, with allocations
 bench:

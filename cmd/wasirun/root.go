@@ -80,6 +80,7 @@ over the environment, which wins over the config file.`,
 		newCmdVersion(f, nil),
 		newCmdInspect(f, nil),
 		newCmdPackage(f),
+		newCmdFs(f),
 	)
 	return cmd
 }

@@ -183,7 +183,7 @@ func (m *MountTable) OpenFile(p string, flag OFlag, perm fs.FileMode) (File, Err
 	}
 	if names := m.childMounts(r.guest); len(names) > 0 {
 		if st, e := f.Stat(); e == ESUCCESS && st.Mode.IsDir() {
-			return &mountDir{File: f, extra: names}, ESUCCESS
+			return &mountDir{File: f, fs: r.mount.fs, rel: r.rel, extra: names}, ESUCCESS
 		}
 	}
 	return f, ESUCCESS
@@ -328,6 +328,8 @@ func (m *MountTable) Utimens(p string, atim, mtim int64) Errno {
 // added entries have the top bit set (filesystems' cookies never do).
 type mountDir struct {
 	File
+	fs    FS     // the filesystem the directory is in
+	rel   string // the directory's path in fs
 	extra []string
 }
 
@@ -357,19 +359,9 @@ func (d *mountDir) Readdir(cookie uint64, buf []Dirent) (int, Errno) {
 }
 
 // hasOwn reports whether the underlying directory has an entry called name (a
-// mount point over an existing directory is listed once).
+// mount point over an existing directory is listed once). It asks the filesystem,
+// not this handle, so that the handle's listing is not disturbed.
 func (d *mountDir) hasOwn(name string) bool {
-	var buf [64]Dirent
-	for cookie := uint64(0); ; {
-		n, errno := d.File.Readdir(cookie, buf[:])
-		if errno != ESUCCESS || n == 0 {
-			return false
-		}
-		for _, e := range buf[:n] {
-			if e.Name == name {
-				return true
-			}
-		}
-		cookie = buf[n-1].Next
-	}
+	_, errno := d.fs.Lstat(join(d.rel, name))
+	return errno == ESUCCESS
 }
