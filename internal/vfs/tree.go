@@ -44,9 +44,10 @@ type TreeNodeOf[N any] interface {
 // package volume (vfs.NewTreeFS(volumeRoot) with a webc.Entry).
 //
 // What it reports, as the tree carries no more:
-//   - mode 0o444 for files and fs.ModeDir|0o555 for directories (readable by
-//     everyone, writable by no one, directories searchable; no file is executable,
-//     as a volume stores no mode bits);
+//   - mode 0o644 for files and fs.ModeDir|0o755 for directories: a volume stores no
+//     mode bits, and a package volume is mounted writable through a copy-on-write
+//     overlay, so the guest sees the modes of ordinary writable files (no file is
+//     executable); this view itself refuses every change (EROFS);
 //   - Nlink 1 for every node, directories included (as btrfs does: tools that
 //     count subdirectories from a directory's link count treat 1 as "unknown"
 //     rather than trusting a wrong number, and Lstat stays O(1));
@@ -109,9 +110,9 @@ func treeNanos(sec int64) int64 {
 
 // treeStat returns the attributes of n, whose path hashes to h.
 func treeStat[N TreeNodeOf[N]](n N, h uint64) Stat {
-	st := Stat{Ino: treeIno(h), Nlink: 1, Mode: 0o444}
+	st := Stat{Ino: treeIno(h), Nlink: 1, Mode: 0o644}
 	if n.IsDir() {
-		st.Mode = fs.ModeDir | 0o555
+		st.Mode = fs.ModeDir | 0o755
 	} else {
 		st.Size = n.Size()
 	}

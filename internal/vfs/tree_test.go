@@ -102,12 +102,12 @@ func TestTreeFSLstat(t *testing.T) {
 		mode  fs.FileMode
 		size  int64
 	}{
-		{"/", 0, fs.ModeDir | 0o555, 0},
-		{"/hello.txt", 0, 0o444, 13},
-		{"/empty", 0, 0o444, 0},
-		{"/dir", 0, fs.ModeDir | 0o555, 0},
-		{"/dir/sub/big.bin", 0, 0o444, 10 << 10},
-		{"/dir/emptydir", 0, fs.ModeDir | 0o555, 0},
+		{"/", 0, fs.ModeDir | 0o755, 0},
+		{"/hello.txt", 0, 0o644, 13},
+		{"/empty", 0, 0o644, 0},
+		{"/dir", 0, fs.ModeDir | 0o755, 0},
+		{"/dir/sub/big.bin", 0, 0o644, 10 << 10},
+		{"/dir/emptydir", 0, fs.ModeDir | 0o755, 0},
 		{"/missing", vfs.ENOENT, 0, 0},
 		{"/missing/x", vfs.ENOENT, 0, 0},
 		{"/hello.txt/x", vfs.ENOTDIR, 0, 0},
