@@ -174,4 +174,3 @@ func compareTrees(t *testing.T, when string, got, want vfs.FS) {
 		}
 	}
 }
-
