@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/wasirun/wasirun/internal/vfs"
@@ -257,7 +258,7 @@ func defaultLayout(base vfs.FS) error {
 			return fmt.Errorf("making %s: %v", dir, errno)
 		}
 	}
-	if errno := base.Chmod("/tmp", 0o1777); errno != vfs.ESUCCESS {
+	if errno := base.Chmod("/tmp", fs.ModeSticky|0o777); errno != vfs.ESUCCESS {
 		return fmt.Errorf("chmod /tmp: %v", errno)
 	}
 	for _, d := range []struct {

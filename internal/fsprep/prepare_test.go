@@ -316,6 +316,9 @@ func TestDefaultLayout(t *testing.T) {
 			t.Errorf("%s: %v %v", d, st.Mode, errno)
 		}
 	}
+	if st, _ := r.Stat("/tmp"); st.Mode&fs.ModeSticky == 0 || st.Mode.Perm() != 0o777 {
+		t.Errorf("/tmp mode %v, want sticky 0777", st.Mode)
+	}
 	for _, d := range []string{"null", "zero", "urandom", "stdin", "stdout", "stderr"} {
 		if st, errno := r.Lstat("/dev/" + d); errno != vfs.ESUCCESS || st.Mode&fs.ModeCharDevice == 0 {
 			t.Errorf("/dev/%s: %v %v", d, st.Mode, errno)
