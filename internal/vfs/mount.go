@@ -169,7 +169,8 @@ func join(dir, name string) string {
 
 // OpenFile opens a guest path; directories list their child mount points too.
 func (m *MountTable) OpenFile(p string, flag OFlag, perm fs.FileMode) (File, Errno) {
-	follow := flag&(OFlagNoFollow|OFlagPath) == 0 || flag&OFlagCreate != 0 && flag&OFlagNoFollow == 0
+	// O_CREAT|O_EXCL never follows a last symlink (open(2): EEXIST on a link).
+	follow := (flag&(OFlagNoFollow|OFlagPath) == 0 || flag&OFlagCreate != 0 && flag&OFlagNoFollow == 0) && flag&(OFlagCreate|OFlagExclusive) != OFlagCreate|OFlagExclusive
 	r, errno := m.resolve(p, follow)
 	if errno != ESUCCESS {
 		return nil, errno

@@ -26,9 +26,18 @@ import (
 // Chmod and Utimens follow a symbolic link, as os.Chmod and os.Chtimes do; the
 // steps do not use them on links. Everything else is the host's own answer, as
 // given by Linux (the steps note where other systems differ).
-func HostOps(dir string) Ops { return hostOps{dir} }
+func HostOps(dir string) Ops { return hostOps{dir: dir} }
 
-type hostOps struct{ dir string }
+// HostOpsResolving is HostOps for a filesystem that follows symbolic links (the
+// mount table): Open follows a link in the last component as os.OpenFile does
+// (ELOOP only with OFlagNoFollow), and OFlagDirectory looks at what the link
+// names. Every other operation is HostOps's.
+func HostOpsResolving(dir string) Ops { return hostOps{dir: dir, follow: true} }
+
+type hostOps struct {
+	dir    string
+	follow bool // Open follows a last symlink (HostOpsResolving)
+}
 
 // path joins a vfs path onto the directory: the one filepath.Join outside _test
 // files in internal/vfs (STYLE.md habit 4), acceptable in a test-only reference
@@ -37,7 +46,11 @@ func (h hostOps) path(p string) string { return filepath.Join(h.dir, filepath.Fr
 
 func (h hostOps) Open(p string, flag vfs.OFlag, perm fs.FileMode) (OpsFile, vfs.Errno) {
 	hp := h.path(p)
-	if fi, err := os.Lstat(hp); err == nil {
+	lstat := os.Lstat
+	if h.follow && flag&vfs.OFlagNoFollow == 0 {
+		lstat = os.Stat // a dangling link gives ENOENT here, and os.OpenFile decides
+	}
+	if fi, err := lstat(hp); err == nil {
 		exclusive := flag&(vfs.OFlagCreate|vfs.OFlagExclusive) == vfs.OFlagCreate|vfs.OFlagExclusive
 		switch {
 		case fi.Mode()&fs.ModeSymlink != 0 && !exclusive:
