@@ -127,20 +127,13 @@ func (r *Root) readdirNames(dir string) ([]string, vfs.Errno) {
 		return nil, errno
 	}
 	defer d.Close()
-	var names []string
-	buf := make([]vfs.Dirent, 128)
-	for cookie := uint64(0); ; {
-		n, errno := d.Readdir(cookie, buf)
-		if errno != vfs.ESUCCESS {
-			return nil, errno
-		}
-		for _, e := range buf[:n] {
-			names = append(names, e.Name)
-		}
-		if n < len(buf) {
-			break
-		}
-		cookie = buf[n-1].Next
+	ents, errno := vfs.ReadDirAll(d, 128)
+	if errno != vfs.ESUCCESS {
+		return nil, errno
+	}
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name
 	}
 	sort.Strings(names)
 	return names, vfs.ESUCCESS

@@ -117,20 +117,13 @@ func list(t *testing.T, f vfs.FS, dir string) []string {
 		t.Fatalf("open %s: %v", dir, errno)
 	}
 	defer d.Close()
+	ents, errno := vfs.ReadDirAll(d, 16)
+	if errno != vfs.ESUCCESS {
+		t.Fatalf("readdir %s: %v", dir, errno)
+	}
 	var names []string
-	buf := make([]vfs.Dirent, 16)
-	for cookie := uint64(0); ; {
-		n, errno := d.Readdir(cookie, buf)
-		if errno != vfs.ESUCCESS {
-			t.Fatalf("readdir %s: %v", dir, errno)
-		}
-		for _, e := range buf[:n] {
-			names = append(names, e.Name)
-		}
-		if n < len(buf) {
-			break
-		}
-		cookie = buf[n-1].Next
+	for _, e := range ents {
+		names = append(names, e.Name)
 	}
 	slices.Sort(names)
 	return names

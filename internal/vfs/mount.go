@@ -191,21 +191,13 @@ func (m *MountTable) OpenFile(p string, flag OFlag, perm fs.FileMode) (File, Err
 }
 
 // Lstat returns the attributes of a guest path, not following a last symlink.
-func (m *MountTable) Lstat(p string) (Stat, Errno) {
-	r, errno := m.resolve(p, false)
-	if errno != ESUCCESS {
-		return Stat{}, errno
-	}
-	st, errno := r.mount.fs.Lstat(r.rel)
-	if errno == ESUCCESS && r.mustDir && !st.Mode.IsDir() {
-		return Stat{}, ENOTDIR
-	}
-	return st, errno
-}
+func (m *MountTable) Lstat(p string) (Stat, Errno) { return m.stat(p, false) }
 
 // Stat returns the attributes of a guest path, following a last symlink.
-func (m *MountTable) Stat(p string) (Stat, Errno) {
-	r, errno := m.resolve(p, true)
+func (m *MountTable) Stat(p string) (Stat, Errno) { return m.stat(p, true) }
+
+func (m *MountTable) stat(p string, follow bool) (Stat, Errno) {
+	r, errno := m.resolve(p, follow)
 	if errno != ESUCCESS {
 		return Stat{}, errno
 	}

@@ -204,20 +204,13 @@ func listAll(t *testing.T, f FS, dir string, batch int) []string {
 		t.Fatalf("open %s: %v", dir, errno)
 	}
 	defer d.Close()
+	ents, errno := ReadDirAll(d, batch)
+	if errno != ESUCCESS {
+		t.Fatalf("readdir %s: %v", dir, errno)
+	}
 	var names []string
-	buf := make([]Dirent, batch)
-	for cookie := uint64(0); ; {
-		n, errno := d.Readdir(cookie, buf)
-		if errno != ESUCCESS {
-			t.Fatalf("readdir %s: %v", dir, errno)
-		}
-		for _, e := range buf[:n] {
-			names = append(names, e.Name)
-		}
-		if n < len(buf) {
-			break
-		}
-		cookie = buf[n-1].Next
+	for _, e := range ents {
+		names = append(names, e.Name)
 	}
 	slices.Sort(names)
 	return names
