@@ -220,8 +220,8 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeList prints one entry a line: the path and its source, or with -l its type,
-// mode, size and modification time first.
+// writeList prints one entry a line: the path, its source and the mount it sits
+// under, or with -l its type, mode, size and modification time first.
 func writeList(w io.Writer, entries []fsprep.Entry, long bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, e := range entries {
@@ -232,7 +232,7 @@ func writeList(w io.Writer, entries []fsprep.Entry, long bool) error {
 		if long {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t(mount %s)\n", e.Type, e.Mode, e.Size, formatTime(e.Mtime), name, e.Source, e.Mount)
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\n", name, e.Source)
+			fmt.Fprintf(tw, "%s\t%s\t(mount %s)\n", name, e.Source, e.Mount)
 		}
 	}
 	return tw.Flush()
