@@ -1,0 +1,162 @@
+package wasi
+
+import (
+	"context"
+	"sort"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasirun/wasirun/internal/vfs"
+)
+
+// The import module names this package serves.
+const (
+	ModulePreview1 = "wasi_snapshot_preview1"
+	ModuleUnstable = "wasi_unstable"
+)
+
+// hostFunc is one export of a host module: a method of System returning the errno
+// the guest receives. Results other than the errno go through guest memory, as
+// WASI defines.
+type hostFunc struct {
+	name   string
+	params []api.ValueType
+	fn     func(*System, context.Context, api.Module, []uint64) vfs.Errno
+	// noErrno: the function returns nothing (proc_exit).
+	noErrno bool
+}
+
+type hostModule struct {
+	name  string
+	funcs []hostFunc
+}
+
+const (
+	i32 = api.ValueTypeI32
+	i64 = api.ValueTypeI64
+)
+
+func sig(params ...api.ValueType) []api.ValueType { return params }
+
+var errnoResult = []api.ValueType{i32}
+
+// preview1 is wasi_snapshot_preview1, every function of the specification.
+var preview1 = []hostFunc{
+	{name: "args_get", params: sig(i32, i32), fn: (*System).argsGet},
+	{name: "args_sizes_get", params: sig(i32, i32), fn: (*System).argsSizesGet},
+	{name: "environ_get", params: sig(i32, i32), fn: (*System).environGet},
+	{name: "environ_sizes_get", params: sig(i32, i32), fn: (*System).environSizesGet},
+	{name: "clock_res_get", params: sig(i32, i32), fn: (*System).clockResGet},
+	{name: "clock_time_get", params: sig(i32, i64, i32), fn: (*System).clockTimeGet},
+	{name: "fd_advise", params: sig(i32, i64, i64, i32), fn: (*System).fdAdvise},
+	{name: "fd_allocate", params: sig(i32, i64, i64), fn: (*System).fdAllocate},
+	{name: "fd_close", params: sig(i32), fn: (*System).fdClose},
+	{name: "fd_datasync", params: sig(i32), fn: (*System).fdDatasync},
+	{name: "fd_fdstat_get", params: sig(i32, i32), fn: (*System).fdFdstatGet},
+	{name: "fd_fdstat_set_flags", params: sig(i32, i32), fn: (*System).fdFdstatSetFlags},
+	{name: "fd_fdstat_set_rights", params: sig(i32, i64, i64), fn: (*System).fdFdstatSetRights},
+	{name: "fd_filestat_get", params: sig(i32, i32), fn: (*System).fdFilestatGet},
+	{name: "fd_filestat_set_size", params: sig(i32, i64), fn: (*System).fdFilestatSetSize},
+	{name: "fd_filestat_set_times", params: sig(i32, i64, i64, i32), fn: (*System).fdFilestatSetTimes},
+	{name: "fd_pread", params: sig(i32, i32, i32, i64, i32), fn: (*System).fdPread},
+	{name: "fd_prestat_get", params: sig(i32, i32), fn: (*System).fdPrestatGet},
+	{name: "fd_prestat_dir_name", params: sig(i32, i32, i32), fn: (*System).fdPrestatDirName},
+	{name: "fd_pwrite", params: sig(i32, i32, i32, i64, i32), fn: (*System).fdPwrite},
+	{name: "fd_read", params: sig(i32, i32, i32, i32), fn: (*System).fdRead},
+	{name: "fd_readdir", params: sig(i32, i32, i32, i64, i32), fn: (*System).fdReaddir},
+	{name: "fd_renumber", params: sig(i32, i32), fn: (*System).fdRenumber},
+	{name: "fd_seek", params: sig(i32, i64, i32, i32), fn: (*System).fdSeek},
+	{name: "fd_sync", params: sig(i32), fn: (*System).fdSync},
+	{name: "fd_tell", params: sig(i32, i32), fn: (*System).fdTell},
+	{name: "fd_write", params: sig(i32, i32, i32, i32), fn: (*System).fdWrite},
+	{name: "path_create_directory", params: sig(i32, i32, i32), fn: (*System).pathCreateDirectory},
+	{name: "path_filestat_get", params: sig(i32, i32, i32, i32, i32), fn: (*System).pathFilestatGet},
+	{name: "path_filestat_set_times", params: sig(i32, i32, i32, i32, i64, i64, i32), fn: (*System).pathFilestatSetTimes},
+	{name: "path_link", params: sig(i32, i32, i32, i32, i32, i32, i32), fn: (*System).pathLink},
+	{name: "path_open", params: sig(i32, i32, i32, i32, i32, i64, i64, i32, i32), fn: (*System).pathOpen},
+	{name: "path_readlink", params: sig(i32, i32, i32, i32, i32, i32), fn: (*System).pathReadlink},
+	{name: "path_remove_directory", params: sig(i32, i32, i32), fn: (*System).pathRemoveDirectory},
+	{name: "path_rename", params: sig(i32, i32, i32, i32, i32, i32), fn: (*System).pathRename},
+	{name: "path_symlink", params: sig(i32, i32, i32, i32, i32), fn: (*System).pathSymlink},
+	{name: "path_unlink_file", params: sig(i32, i32, i32), fn: (*System).pathUnlinkFile},
+	{name: "poll_oneoff", params: sig(i32, i32, i32, i32), fn: (*System).pollOneoff},
+	{name: "proc_exit", params: sig(i32), fn: (*System).procExit, noErrno: true},
+	{name: "proc_raise", params: sig(i32), fn: (*System).procRaise},
+	{name: "sched_yield", params: sig(), fn: (*System).schedYield},
+	{name: "random_get", params: sig(i32, i32), fn: (*System).randomGet},
+	{name: "sock_accept", params: sig(i32, i32, i32), fn: (*System).sockAccept},
+	{name: "sock_recv", params: sig(i32, i32, i32, i32, i32, i32), fn: (*System).sockRecv},
+	{name: "sock_send", params: sig(i32, i32, i32, i32, i32), fn: (*System).sockSend},
+	{name: "sock_shutdown", params: sig(i32, i32), fn: (*System).sockShutdown},
+}
+
+// unstable is wasi_unstable (snapshot 0): preview 1's functions where the ABI is
+// the same, its own where it differs (fd_seek's whence values, the filestat
+// layout, poll_oneoff's subscription layout), and no sock_accept, which came later.
+var unstable = func() []hostFunc {
+	own := map[string]func(*System, context.Context, api.Module, []uint64) vfs.Errno{
+		"fd_seek":           (*System).fdSeekUnstable,
+		"fd_filestat_get":   (*System).fdFilestatGetUnstable,
+		"path_filestat_get": (*System).pathFilestatGetUnstable,
+		"poll_oneoff":       (*System).pollOneoffUnstable,
+	}
+	var funcs []hostFunc
+	for _, f := range preview1 {
+		if f.name == "sock_accept" {
+			continue
+		}
+		if fn, ok := own[f.name]; ok {
+			f.fn = fn
+		}
+		funcs = append(funcs, f)
+	}
+	return funcs
+}()
+
+var modules = []hostModule{{ModulePreview1, preview1}, {ModuleUnstable, unstable}}
+
+func (s *System) instantiate(ctx context.Context, r wazero.Runtime, m hostModule) error {
+	b := r.NewHostModuleBuilder(m.name)
+	for _, f := range m.funcs {
+		fn := f.fn
+		results := errnoResult
+		var call api.GoModuleFunc
+		if f.noErrno {
+			results = nil
+			call = func(ctx context.Context, mod api.Module, stack []uint64) { fn(s, ctx, mod, stack) }
+		} else {
+			call = func(ctx context.Context, mod api.Module, stack []uint64) {
+				stack[0] = uint64(fn(s, ctx, mod, stack))
+			}
+		}
+		b.NewFunctionBuilder().WithGoModuleFunction(call, f.params, results).Export(f.name)
+	}
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// Supported reports whether this package serves the import module.name.
+func Supported(module, name string) bool {
+	for _, m := range modules {
+		if m.name != module {
+			continue
+		}
+		for _, f := range m.funcs {
+			if f.name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Modules lists the import modules this package serves, sorted.
+func Modules() []string {
+	names := make([]string, 0, len(modules))
+	for _, m := range modules {
+		names = append(names, m.name)
+	}
+	sort.Strings(names)
+	return names
+}
