@@ -71,7 +71,7 @@ func runWith(args []string, io *IOStreams, env []string, hook func(root *cobra.C
 	if args == nil {
 		args = []string{} // cobra reads os.Args when given nil
 	}
-	root.SetArgs(args)
+	root.SetArgs(bareRun(root, args))
 	err := root.ExecuteContext(context.Background())
 	if msg := errorMessage(err); msg != "" {
 		fmt.Fprintf(io.ErrOut, "wasirun: %s\n", msg)

@@ -95,7 +95,7 @@ func TestRunUsageErrors(t *testing.T) {
 			`wasirun: invalid argument "loud" for "--log-level" flag: want one of trace, debug, info, warn, error` + "\n"},
 		{"bad log format", []string{"--log-format=xml", "version"},
 			`wasirun: invalid argument "xml" for "--log-format" flag: want one of console, json` + "\n"},
-		{"unknown command", []string{"nosuchcmd"}, `wasirun: unknown command "nosuchcmd" for "wasirun"` + "\n"},
+		{"not a command: a package, which is missing", []string{"nosuchcmd"}, "wasirun: nosuchcmd: no such file or directory\n"},
 		{"misspelled command", []string{"verison"},
 			`wasirun: unknown command "verison" for "wasirun"; did you mean "version"?` + "\n"},
 		{"extra argument", []string{"version", "extra"}, `wasirun: version: unknown command "extra" for "wasirun version" (usage: wasirun version [flags])` + "\n"},

@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // rootOptions hold the persistent flags that every command inherits.
@@ -42,8 +44,8 @@ over the environment, which wins over the config file.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
-		// With no arguments: help. An argument that is not a command is an error
-		// here, and the place where "wasirun pkg.wasmer" will mean "wasirun run".
+		// With no arguments: help. "wasirun PKG" reaches "run" through bareRun; an
+		// argument that arrives here is a mistyped command.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmd.Help()
@@ -81,6 +83,7 @@ over the environment, which wins over the config file.`,
 		newCmdInspect(f, nil),
 		newCmdPackage(f),
 		newCmdFs(f),
+		newCmdRun(f, nil),
 	)
 	return cmd
 }
@@ -114,6 +117,66 @@ func persistentPreRun(cmd *cobra.Command, f *factory, opts *rootOptions) error {
 		Bool("config_loaded", v != nil).
 		Msg("starting")
 	return nil
+}
+
+// bareRun turns "wasirun [flags] PKG [ARGS...]" into "wasirun run [flags] PKG
+// [ARGS...]": when the first argument that is neither a flag nor a flag's value
+// names no command of root, it is a package — unless it is no file and close to a
+// command's name, which is a typo that gets cobra's "did you mean" instead.
+func bareRun(root *cobra.Command, args []string) []string {
+	run, _, err := root.Find([]string{"run"})
+	if err != nil || run == root {
+		return args
+	}
+	// cobra adds these two when it executes; they are commands too.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return args
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			if takesValue(root, run, a) {
+				i++
+			}
+			continue
+		}
+		for _, c := range root.Commands() {
+			if c.Name() == a || c.HasAlias(a) {
+				return args
+			}
+		}
+		if strings.HasPrefix(a, "__complete") { // cobra's hidden completion requests
+			return args
+		}
+		if _, err := os.Stat(a); err != nil && len(root.SuggestionsFor(a)) > 0 {
+			return args
+		}
+		return append([]string{"run"}, args...)
+	}
+	return args
+}
+
+// takesValue reports whether the flag argument a ("--name", "-n") consumes the next
+// argument as its value, among root's persistent flags and run's flags.
+func takesValue(root, run *cobra.Command, a string) bool {
+	if strings.Contains(a, "=") {
+		return false
+	}
+	var f *pflag.Flag
+	if name, ok := strings.CutPrefix(a, "--"); ok {
+		f = run.Flags().Lookup(name)
+		if f == nil {
+			f = root.PersistentFlags().Lookup(name)
+		}
+	} else if len(a) == 2 {
+		f = run.Flags().ShorthandLookup(a[1:])
+		if f == nil {
+			f = root.PersistentFlags().ShorthandLookup(a[1:])
+		}
+	}
+	return f != nil && f.NoOptDefVal == ""
 }
 
 // unknownCommand is the usage error for an argument of the root command that names

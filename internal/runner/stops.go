@@ -1,0 +1,68 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// withStops derives the context a guest runs under: it ends at opts.Timeout and,
+// with opts.Signals, at SIGINT or SIGTERM. reason reports why it ended early (a
+// *TimeoutError or *SignalError), nil when it did not; stop releases the timer
+// and the signal handler.
+func withStops(parent context.Context, opts Options) (ctx context.Context, stop func(), reason func() error) {
+	ctx, cancel := context.WithCancel(parent)
+	var (
+		mu  sync.Mutex
+		why error
+	)
+	end := func(err error) {
+		mu.Lock()
+		if why == nil {
+			why = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	var stops []func()
+	if opts.Timeout > 0 {
+		timer := time.AfterFunc(opts.Timeout, func() { end(&TimeoutError{After: opts.Timeout}) })
+		stops = append(stops, func() { timer.Stop() })
+	}
+	if opts.Signals {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() {
+			select {
+			case sig := <-ch:
+				end(signalError(sig))
+			case <-done:
+			}
+		}()
+		stops = append(stops, func() { signal.Stop(ch); close(done) })
+	}
+	stop = func() {
+		for _, s := range stops {
+			s()
+		}
+		cancel()
+	}
+	reason = func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return why
+	}
+	return ctx, stop, reason
+}
+
+// signalError describes a stopping signal.
+func signalError(sig os.Signal) *SignalError {
+	if sig == os.Interrupt {
+		return &SignalError{Name: "SIGINT", Number: 2}
+	}
+	return &SignalError{Name: "SIGTERM", Number: 15}
+}
