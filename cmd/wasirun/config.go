@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,7 +14,6 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 )
 
 // Configuration follows carolynvs/stingoftheviper: every flag of the running
@@ -26,8 +24,12 @@ import (
 // the precedence is flag > environment > config file > default. A new command
 // needs nothing to take part: its flags are filled when it runs.
 //
-// The environment is the one given to run (factory.Getenv), never os.Getenv; viper
-// only parses the config file, so it does not read the process environment either.
+// The environment is the one given to run (factory.Getenv), never os.Getenv.
+//
+// The file is decoded with go-toml into a map, not through viper: viper links
+// net/http, YAML, dotenv and file-watching packages whose initialisation alone
+// cost about a millisecond of every start, and wasirun used nothing of it that
+// go-toml does not do (BenchmarkStartup measures start-up against the wazero CLI).
 
 // envPrefix starts every environment variable wasirun reads for a flag.
 const envPrefix = "WASIRUN_"
@@ -78,10 +80,14 @@ func configPath(cmd *cobra.Command, flagValue string, getenv func(string) string
 	return defaultConfigPath(getenv), false
 }
 
-// loadConfig reads the TOML config file at path with a fresh viper instance. It
-// returns nil and no error when path is "", or when the file is missing and was not
-// named explicitly. Errors are one line that names the file.
-func loadConfig(path string, explicit bool) (*viper.Viper, error) {
+// config is a decoded config file: its keys, lower-cased as flag names are, and
+// their TOML values.
+type config map[string]any
+
+// loadConfig reads the TOML config file at path. It returns nil and no error when
+// path is "", or when the file is missing and was not named explicitly. Errors are
+// one line that names the file.
+func loadConfig(path string, explicit bool) (config, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -96,28 +102,45 @@ func loadConfig(path string, explicit bool) (*viper.Viper, error) {
 		}
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
-	v := viper.New()
-	v.SetConfigType("toml")
-	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+	var raw map[string]any
+	if err := toml.Unmarshal(data, &raw); err != nil {
 		var decodeErr *toml.DecodeError
 		if errors.As(err, &decodeErr) {
 			row, _ := decodeErr.Position()
 			return nil, fmt.Errorf("config file %s: line %d: %s", path, row, oneLine(decodeErr.Error()))
 		}
-		var parseErr viper.ConfigParseError
-		if errors.As(err, &parseErr) && parseErr.Unwrap() != nil {
-			err = parseErr.Unwrap()
-		}
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
-	return v, nil
+	c := make(config, len(raw))
+	for k, v := range raw {
+		c[strings.ToLower(k)] = v
+	}
+	return c, nil
+}
+
+// keys lists the file's keys; those of a nested table come out as "table.key".
+func (c config) keys() []string {
+	var out []string
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			k = prefix + strings.ToLower(k)
+			if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
+				walk(k+".", sub)
+				continue
+			}
+			out = append(out, k)
+		}
+	}
+	walk("", c)
+	return out
 }
 
 // checkConfigKeys returns an error naming every key of the config file that is not
 // the name of a flag of some command under root, so that a typo does not go
 // unnoticed. A key may belong to another command than the one running: one file
 // serves them all.
-func checkConfigKeys(v *viper.Viper, root *cobra.Command) error {
+func checkConfigKeys(c config, root *cobra.Command) error {
 	known := map[string]bool{}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -135,7 +158,7 @@ func checkConfigKeys(v *viper.Viper, root *cobra.Command) error {
 	walk(root)
 
 	var unknown []string
-	for _, k := range v.AllKeys() { // nested tables come out as "table.key": also unknown
+	for _, k := range c.keys() { // nested tables come out as "table.key": also unknown
 		if !known[k] {
 			unknown = append(unknown, strconv.Quote(k))
 		}
@@ -152,11 +175,11 @@ func checkConfigKeys(v *viper.Viper, root *cobra.Command) error {
 }
 
 // fillFlags sets every flag of flags that the user did not set on the command line
-// from the environment (getenv) or, failing that, from the config file v (nil when
+// from the environment (getenv) or, failing that, from the config file c (nil when
 // there is none; path names it in errors). An empty environment variable counts as
 // unset. flags is a command's Flags() after parsing, which holds its inherited
 // flags too.
-func fillFlags(flags *pflag.FlagSet, getenv func(string) string, v *viper.Viper, path string) error {
+func fillFlags(flags *pflag.FlagSet, getenv func(string) string, c config, path string) error {
 	var err error
 	flags.VisitAll(func(fl *pflag.Flag) { // sorted by name: the first error is always the same
 		if err != nil || fl.Changed || notConfigurable(fl.Name) {
@@ -168,8 +191,8 @@ func fillFlags(flags *pflag.FlagSet, getenv func(string) string, v *viper.Viper,
 			}
 			return
 		}
-		if v != nil && v.IsSet(fl.Name) {
-			if e := setFlagFromConfig(flags, fl, v.Get(fl.Name)); e != nil {
+		if val, ok := c[fl.Name]; ok {
+			if e := setFlagFromConfig(flags, fl, val); e != nil {
 				err = fmt.Errorf("config file %s: %s: %w", path, fl.Name, e)
 			}
 		}
