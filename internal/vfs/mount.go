@@ -316,6 +316,17 @@ func (m *MountTable) Utimens(p string, atim, mtim int64) Errno {
 	return r.mount.fs.Utimens(r.rel, atim, mtim)
 }
 
+// Lutimens is Utimens on a last symlink itself (utimensat(2) with
+// AT_SYMLINK_NOFOLLOW): filesystems never follow links, so it only resolves
+// without following the last component.
+func (m *MountTable) Lutimens(p string, atim, mtim int64) Errno {
+	r, errno := m.resolve(p, false)
+	if errno != ESUCCESS {
+		return errno
+	}
+	return r.mount.fs.Utimens(r.rel, atim, mtim)
+}
+
 // mountDir is a directory of a mount table that has mount points below it: its
 // listing adds their names after the filesystem's own entries. Cookies of the
 // added entries have the top bit set (filesystems' cookies never do).

@@ -9,7 +9,8 @@
 //
 // Layout: system.go holds the per-guest state (System) and Config; module.go the
 // export tables of both modules; fdtable.go and rights.go the fd table; mem.go the
-// guest-memory accessors; the functions are grouped by family (fd.go, path.go,
-// args.go, clock.go, poll.go, proc.go, sock.go), with the wasi_unstable variants in
+// guest-memory accessors; the functions are grouped by family (fd.go,
+// fd_readdir.go, path.go, args.go, clock.go, random.go, poll.go, proc.go,
+// sock.go), the streams 0-2 are stdio.go's, and the wasi_unstable variants are in
 // unstable.go.
 package wasi

@@ -13,8 +13,9 @@ type fdEntry struct {
 	// path is the guest path the fd was opened by (clean, absolute); empty for
 	// the streams.
 	path string
-	// base is the guest path of the preopen this fd descends from: a path
-	// relative to the fd never resolves above it (ENOTCAPABLE).
+	// base is the guest path of the preopen this fd descends from. (The path_*
+	// functions refuse, lexically, any path climbing above the directory fd
+	// itself, which is stricter: see checkRel.)
 	base string
 	// preopen is the name fd_prestat_dir_name reports; empty when the fd is not
 	// a preopen.
@@ -23,6 +24,15 @@ type fdEntry struct {
 	rights, inheriting uint64
 	// fdflags are the fd's flags (fdflagAppend, ...).
 	fdflags uint16
+	// dirents is the batch fd_readdir reads the directory in, kept between calls
+	// so that listing allocates nothing of its own.
+	dirents []vfs.Dirent
+}
+
+// isStream reports whether e is one of the streams the guest started with (no
+// path, not a directory): seeking it is ESPIPE, as wasmtime answers.
+func (e *fdEntry) isStream() bool {
+	return e.path == "" && e.filetype != filetypeDirectory
 }
 
 // fdTable maps fds to open files. A new fd is the lowest free number, as POSIX
@@ -100,7 +110,9 @@ func (t *fdTable) renumber(from, to uint32) vfs.Errno {
 	if from == to {
 		return vfs.ESUCCESS
 	}
-	dst.file.Close()
+	if dst.file != nil {
+		dst.file.Close()
+	}
 	t.entries[to] = src
 	t.remove(from)
 	return vfs.ESUCCESS

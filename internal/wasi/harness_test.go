@@ -35,7 +35,7 @@ func newGuest(t testing.TB, cfg Config) *guest {
 	}
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
 	t.Cleanup(func() { r.Close(ctx); s.Close() })
-	if err := s.Instantiate(ctx, r); err != nil {
+	if err := s.Instantiate(ctx, r, nil); err != nil {
 		t.Fatal(err)
 	}
 	mod, err := r.InstantiateWithConfig(ctx, trampolineModule(), wazero.NewModuleConfig().WithName("guest").WithStartFunctions())

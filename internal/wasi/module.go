@@ -116,9 +116,14 @@ var unstable = func() []hostFunc {
 
 var modules = []hostModule{{ModulePreview1, preview1}, {ModuleUnstable, unstable}}
 
-func (s *System) instantiate(ctx context.Context, r wazero.Runtime, m hostModule) error {
+func (s *System) instantiate(ctx context.Context, r wazero.Runtime, m hostModule, imported func(module, name string) bool) error {
 	b := r.NewHostModuleBuilder(m.name)
+	n := 0
 	for _, f := range m.funcs {
+		if imported != nil && !imported(m.name, f.name) {
+			continue
+		}
+		n++
 		fn := f.fn
 		results := errnoResult
 		var call api.GoModuleFunc
@@ -131,6 +136,9 @@ func (s *System) instantiate(ctx context.Context, r wazero.Runtime, m hostModule
 			}
 		}
 		b.NewFunctionBuilder().WithGoModuleFunction(call, f.params, results).Export(f.name)
+	}
+	if n == 0 {
+		return nil
 	}
 	_, err := b.Instantiate(ctx)
 	return err

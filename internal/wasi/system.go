@@ -108,11 +108,14 @@ func (s *System) Close() error {
 	return nil
 }
 
-// Instantiate defines both host modules, wasi_snapshot_preview1 and
-// wasi_unstable, in r, bound to this guest. A runtime runs one guest.
-func (s *System) Instantiate(ctx context.Context, r wazero.Runtime) error {
+// Instantiate defines the host modules (wasi_snapshot_preview1, wasi_unstable)
+// in r, bound to this guest; a runtime runs one guest. imported, when not nil,
+// narrows them to the functions the guest imports (module, name): the engine
+// builds a trampoline for every host function, so defining only the ones used
+// shortens start-up.
+func (s *System) Instantiate(ctx context.Context, r wazero.Runtime, imported func(module, name string) bool) error {
 	for _, m := range modules {
-		if err := s.instantiate(ctx, r, m); err != nil {
+		if err := s.instantiate(ctx, r, m, imported); err != nil {
 			return err
 		}
 	}
