@@ -191,7 +191,7 @@ func e2eBuildSmall(t *testing.T, dir string) (string, []byte) {
 }
 
 // writeFile writes content to dir/name and returns the path.
-func writeFile(t *testing.T, dir, name string, content []byte) string {
+func writeFile(t testing.TB, dir, name string, content []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

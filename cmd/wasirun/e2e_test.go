@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/wasirun/wasirun/internal/testguest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,6 +53,7 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	defer testguest.Cleanup()
 	e2eDir = dir
 	return m.Run()
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -101,3 +102,12 @@ func TestTrapError(t *testing.T) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func quote(s string) string {
+	if len(s) > 400 {
+		s = s[:400] + "..."
+	}
+	return strconv.Quote(s)
+}

@@ -6,6 +6,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -174,16 +175,17 @@ func execute(ctx context.Context, atom []byte, name string, system *wasi.System,
 	r := wazero.NewRuntimeWithConfig(ctx, config)
 	defer r.Close(ctx)
 
+	imported, err := checkImports(name, atom)
+	if err != nil {
+		return ExitCannotRun, err
+	}
 	start := time.Now()
 	compiled, err := r.CompileModule(ctx, atom)
 	if err != nil {
 		return ExitCannotRun, &CannotRunError{Module: name, Err: err}
 	}
 	log.Debug().Dur("took", time.Since(start)).Msg("compiled")
-	if err := checkImports(name, compiled); err != nil {
-		return ExitCannotRun, err
-	}
-	if err := system.Instantiate(ctx, r); err != nil {
+	if err := system.Instantiate(ctx, r, imported); err != nil {
 		return ExitFailure, err
 	}
 	mod, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
@@ -277,26 +279,45 @@ func trapError(err error) *TrapError {
 }
 
 // checkImports refuses a module that imports anything the runner does not
-// provide, naming every such import.
-func checkImports(name string, m wazero.CompiledModule) error {
+// provide, naming every such import, and otherwise returns a test of whether the
+// module imports a function (nil: treat every function as imported). It reads the
+// import section alone, before compiling, so that a module the engine would refuse
+// for a feature (WASIX's shared memory) is still named for what it needs. A
+// section it cannot read is left for the compiler to report.
+func checkImports(name string, atom []byte) (func(module, name string) bool, error) {
+	imports, err := webc.ModuleImports(bytes.NewReader(atom), int64(len(atom)))
+	if err != nil {
+		return nil, nil
+	}
 	var unsupported []string
 	wasix := false
-	for _, def := range m.ImportedFunctions() {
-		module, field, _ := def.Import()
-		if !wasi.Supported(module, field) {
-			unsupported = append(unsupported, module+"."+field)
-			wasix = wasix || strings.HasPrefix(module, "wasix")
+	for _, imp := range imports {
+		if imp.Kind == 0 && wasi.Supported(imp.Module, imp.Name) {
+			continue
 		}
+		what := imp.Module + "." + imp.Name
+		if kind := importKinds[imp.Kind]; kind != "" {
+			what += " (" + kind + ")"
+		}
+		unsupported = append(unsupported, what)
+		wasix = wasix || strings.HasPrefix(imp.Module, "wasix")
 	}
-	for _, def := range m.ImportedMemories() {
-		module, field, _ := def.Import()
-		unsupported = append(unsupported, module+"."+field+" (memory)")
+	if len(unsupported) > 0 {
+		return nil, &CannotRunError{Module: name, Unsupported: unsupported, NeedsWASIX: wasix}
 	}
-	if len(unsupported) == 0 {
-		return nil
+	imported := func(module, name string) bool {
+		for _, imp := range imports {
+			if imp.Kind == 0 && imp.Module == module && imp.Name == name {
+				return true
+			}
+		}
+		return false
 	}
-	return &CannotRunError{Module: name, Unsupported: unsupported, NeedsWASIX: wasix}
+	return imported, nil
 }
+
+// importKinds names the kinds of imports other than functions.
+var importKinds = map[byte]string{1: "table", 2: "memory", 3: "global", 4: "tag"}
 
 // exportedFunctions lists the names of a module's exported functions.
 func exportedFunctions(m wazero.CompiledModule) []string {

@@ -1,0 +1,189 @@
+package main
+
+// End-to-end tests of `wasirun run` and `wasirun PKG`: the built binary on the
+// probe (a Go wasip1 program), on hand-assembled modules, and on the real packages
+// of ../shared/fixtures. Exit codes, one-line errors (golden) and signals.
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wasirun/wasirun/internal/testguest"
+)
+
+// e2eCache returns env that points run's compilation cache at one directory
+// shared by the test's runs, so each module compiles once.
+func e2eCache(t *testing.T) []string {
+	t.Helper()
+	return []string{"WASIRUN_CACHE_DIR=" + filepath.Join(e2eDir, "cache")}
+}
+
+// writeModule writes wasm to dir/name and returns the path.
+func writeModule(t *testing.T, dir, name string, wasm []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, wasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestE2ERunOutcomes: exit codes and stderr of run on modules that end every way.
+func TestE2ERunOutcomes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	probe := testguest.Build(t, "probe")
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		golden   string // stderr's golden file; "" wants stderr empty
+	}{
+		{"the guest's output and code", []string{"run", probe, "args", "x"}, 0, "0=probe\n1=args\n2=x\n", ""},
+		{"wasirun PKG is run", []string{probe, "--", "args", "--env"}, 0, "0=probe\n1=args\n2=--env\n", ""},
+		{"flags before PKG", []string{"--env", "A=1", probe, "getenv", "A"}, 0, "1\n", ""},
+		{"the guest's exit code", []string{probe, "exit", "42"}, 42, "", ""},
+		{"trap", []string{writeModule(t, dir, "trap.wasm", testguest.Trap())}, 134, "", "run-trap.stderr"},
+		{"timeout", []string{"run", "--timeout", "200ms", writeModule(t, dir, "loop.wasm", testguest.Loop())}, 124, "", "run-timeout.stderr"},
+		{"unsupported imports", []string{writeModule(t, dir, "wasix.wasm", testguest.Unsupported())}, 126, "", "run-unsupported.stderr"},
+		{"no such export", []string{"run", "-i", "nosuch", writeModule(t, dir, "add.wasm", testguest.Add())}, 127, "", "run-no-export.stderr"},
+		{"no such command", []string{"run", "-c", "nosuch", filepath.Join(dir, "add.wasm")}, 127, "", "run-no-command.stderr"},
+		{"invoke", []string{"run", "--invoke", "add", filepath.Join(dir, "add.wasm"), "40", "2"}, 0, "42\n", ""},
+		{"a missing host directory", []string{"run", "--volume", filepath.Join(dir, "nosuch") + ":/data", filepath.Join(dir, "add.wasm")}, 125, "", "run-missing-volume.stderr"},
+		{"a bad --cwd", []string{"run", "--cwd", "/nosuch", filepath.Join(dir, "add.wasm")}, 125, "", "run-bad-cwd.stderr"},
+		{"a negative timeout", []string{"run", "--timeout", "-1s", filepath.Join(dir, "add.wasm")}, 125, "", "run-negative-timeout.stderr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runBinary(t, e2eCache(t), tt.args...)
+			if code != tt.wantCode || stdout != tt.wantOut {
+				t.Errorf("code %d, stdout %q (stderr %q); want %d, %q", code, stdout, stderr, tt.wantCode, tt.wantOut)
+			}
+			if tt.golden == "" {
+				if stderr != "" {
+					t.Errorf("stderr %q, want nothing", stderr)
+				}
+				return
+			}
+			golden(t, tt.golden, normalise(stderr, dir))
+		})
+	}
+}
+
+// TestE2ERunSignals: SIGINT and SIGTERM stop the guest with 130 and 143 and
+// nothing more on stderr.
+func TestE2ERunSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	t.Parallel()
+	binary, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := writeModule(t, t.TempDir(), "loop.wasm", testguest.Loop())
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tt.sig.String(), func(t *testing.T) {
+			cmd := exec.Command(binary, "run", loop)
+			cmd.Env = append(hermeticEnv(t), e2eCache(t)...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond) // compiled and looping by then
+			cmd.Process.Signal(tt.sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 10s after %s", tt.sig)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != tt.want || stderr.Len() != 0 {
+				t.Errorf("exit code %d, stderr %q; want %d and nothing", code, stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+// TestE2ERunSharedCache: several processes filling one empty compilation cache at
+// once all run the guest.
+func TestE2ERunSharedCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	t.Parallel()
+	binary, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := testguest.Build(t, "probe")
+	cache := t.TempDir()
+	const n = 4
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]*bytes.Buffer, n)
+	for i := range cmds {
+		outs[i] = new(bytes.Buffer)
+		cmds[i] = exec.Command(binary, "run", "--cache-dir", cache, probe, "args", "same")
+		cmds[i].Env = hermeticEnv(t)
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil || outs[i].String() != "0=probe\n1=args\n2=same\n" {
+			t.Errorf("process %d: %v, output %q", i, err, outs[i])
+		}
+	}
+	// And a run from the filled cache.
+	stdout, stderr, code := runBinary(t, nil, "run", "--cache-dir", cache, probe, "args")
+	if code != 0 || stdout != "0=probe\n1=args\n" {
+		t.Errorf("from the cache: code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestE2ERunRealPackages: the real packages of ../shared/fixtures.
+func TestE2ERunRealPackages(t *testing.T) {
+	t.Parallel()
+	fixtures(t) // skips when absent
+	pkg := func(name string) string { return filepath.Join(fixturePackages, name) }
+	t.Run("cowsay draws its cow", func(t *testing.T) {
+		stdout, stderr, code := runBinary(t, e2eCache(t), "run", "-c", "cowsay", pkg("cowsay-0.3.0.tar.gz"), "hello", "wasirun")
+		want := " _______________\n< hello wasirun >\n ---------------\n        \\   ^__^\n"
+		if code != 0 || !strings.HasPrefix(stdout, want) || stderr != "" {
+			t.Errorf("code %d, stderr %q, stdout:\n%s\nwant it to start with:\n%s", code, stderr, stdout, want)
+		}
+	})
+	for _, tt := range []struct {
+		name, file, golden string
+		code               int
+	}{
+		{"dash needs WASIX", "dash-1.0.18-f0d13233-bcda-4cf1-9a23-3460bffaae2a.webc", "run-dash.stderr", 126},
+		{"a command in a registry dependency", "wasmer-tests--volume-static-webserver@0.1.0.webc", "run-dependency.stderr", 125},
+		{"a package without commands", "hello-0.1.0-665d2ddc-80e6-4845-85d3-4587b1693bb7.webc", "run-no-commands.stderr", 127},
+		{"a library whose atom imports canonical_abi", "wit-pack-0.3.0.tar.gz", "run-library.stderr", 127},
+		{"cowsay without -c: two commands, no entrypoint", "cowsay-0.3.0.tar.gz", "run-no-entrypoint.stderr", 127},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runBinary(t, e2eCache(t), "run", pkg(tt.file))
+			if code != tt.code || stdout != "" {
+				t.Errorf("code %d, stdout %q; want %d and nothing", code, stdout, tt.code)
+			}
+			oneLineOnly(t, "stderr", stderr)
+			golden(t, tt.golden, stderr)
+		})
+	}
+}
