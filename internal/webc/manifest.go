@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"sync"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -116,7 +117,9 @@ func deref(ps ...*string) string {
 }
 
 // decMode decodes manifests: duplicate map keys are errors, sizes are bounded.
-var decMode = func() cbor.DecMode {
+// Built on first use, as encMode is, so that starting wasirun on a bare module
+// does not pay for them.
+var decMode = sync.OnceValue(func() cbor.DecMode {
 	dm, err := cbor.DecOptions{
 		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
 		MaxNestedLevels:  64,
@@ -129,21 +132,21 @@ var decMode = func() cbor.DecMode {
 		panic(err)
 	}
 	return dm
-}()
+})
 
 // encMode encodes manifests deterministically (map keys in bytewise order).
-var encMode = func() cbor.EncMode {
+var encMode = sync.OnceValue(func() cbor.EncMode {
 	em, err := cbor.EncOptions{Sort: cbor.SortBytewiseLexical, NilContainers: cbor.NilContainerAsEmpty}.EncMode()
 	if err != nil {
 		panic(err)
 	}
 	return em
-}()
+})
 
 // parseManifest decodes manifest CBOR.
 func parseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
-	if err := decMode.Unmarshal(b, &m); err != nil {
+	if err := decMode().Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -156,7 +159,7 @@ func annotation(annotations map[string]cbor.RawMessage, key string, v any) (bool
 	if !ok || len(raw) == 0 || raw[0] == 0xf6 || raw[0] == 0xf7 { // null, undefined
 		return false, nil
 	}
-	if err := decMode.Unmarshal(raw, v); err != nil {
+	if err := decMode().Unmarshal(raw, v); err != nil {
 		return true, fmt.Errorf("annotation %q: %w", key, err)
 	}
 	return true, nil
@@ -226,7 +229,7 @@ func (m *Manifest) Dependency(alias string) (string, bool) {
 		return "", false
 	}
 	var s string
-	if err := decMode.Unmarshal(raw, &s); err == nil {
+	if err := decMode().Unmarshal(raw, &s); err == nil {
 		return s, true
 	}
 	return "(embedded)", true
@@ -245,10 +248,10 @@ func (m *Manifest) CommandNames() []string {
 // MarshalCBOR-free helpers for writers.
 
 // Marshal encodes the manifest as deterministic CBOR.
-func (m *Manifest) Marshal() ([]byte, error) { return encMode.Marshal(m) }
+func (m *Manifest) Marshal() ([]byte, error) { return encMode().Marshal(m) }
 
 // encodeValue encodes any value as deterministic CBOR, for building annotations.
-func encodeValue(v any) (cbor.RawMessage, error) { return encMode.Marshal(v) }
+func encodeValue(v any) (cbor.RawMessage, error) { return encMode().Marshal(v) }
 
 // ToJSONValue converts CBOR to a value encoding/json can marshal: maps with text
 // keys, byte strings as {"$bytes": "<hex>"}.

@@ -32,6 +32,9 @@ func (s *Source) Container(format Format) (*Container, error) {
 		ManifestRaw: raw,
 		Package:     s.Package,
 		atoms:       atoms.volume("", "atoms"),
+		// The manifest was made from these very atoms: checking their
+		// signatures again would only hash them twice.
+		signed: true,
 	}
 	for _, name := range sortedKeys(s.Volumes) {
 		c.volumes = append(c.volumes, s.Volumes[name].volume(name, fmt.Sprintf("volume %q", name)))

@@ -40,8 +40,9 @@ func wasmSource(name string, module []byte) (*Source, error) {
 	return &Source{
 		Manifest: &Manifest{
 			Atoms: map[string]AtomSpec{name: {
-				Kind:      atomKindWasm,
-				Signature: atomSignature(module),
+				// No signature: it would be the hash of these very bytes, and
+				// computing it would cost every start of a large module.
+				Kind: atomKindWasm,
 			}},
 			Commands: map[string]CommandSpec{name: {
 				Runner:      RunnerWasi,
