@@ -1,6 +1,7 @@
 // Command hello is the demo guest of wasirun: a Go WASI program that greets the user
-// with a text read from the package's data volume, and shows the arguments and the
-// environment the runner gave it.
+// with a text read from the package's data volume, shows the arguments and the
+// environment the runner gave it, and, when a host directory is mapped at /notes,
+// reads the notes there and leaves a reply beside them.
 //
 // Build it with: GOOS=wasip1 GOARCH=wasm go build -o hello.wasm .
 package main
@@ -44,5 +45,18 @@ func main() {
 			names = append(names, e.Name())
 		}
 		fmt.Printf("/data holds: %s\n", strings.Join(names, ", "))
+	}
+	if entries, err := os.ReadDir("/notes"); err == nil {
+		for _, e := range entries {
+			if b, err := os.ReadFile("/notes/" + e.Name()); err == nil && !e.IsDir() {
+				fmt.Printf("note %s: %s\n", e.Name(), strings.TrimSpace(string(b)))
+			}
+		}
+		reply := fmt.Sprintf("%s was here\n", name)
+		if err := os.WriteFile("/notes/reply.txt", []byte(reply), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "hello: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Println("wrote /notes/reply.txt")
 	}
 }
