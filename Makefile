@@ -25,9 +25,11 @@ test:
 	$(GO) test -timeout 10m ./...
 	$(GO) test -race -timeout 5m -run 'Hammer|Race' ./internal/vfs/
 
-## bench: every benchmark, with allocations
+## bench: every benchmark, with allocations; then wasirun run against the wazero
+## CLI, side by side (medians of 30 runs each and their ratio)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -skip 'Startup|VolumeRead' -benchmem ./...
+	$(GO) test -run '^$$' -bench 'Startup|VolumeRead' -benchtime 30x ./cmd/wasirun
 
 ## fuzz: every Fuzz* target of every package, each for FUZZTIME (default 10s)
 # go test -list prints a package's fuzz targets, then "ok <package> <time>"; awk

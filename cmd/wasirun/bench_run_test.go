@@ -1,0 +1,212 @@
+package main
+
+// wasirun run against the wazero CLI (v1.12, installed by the benchmark with go
+// install), side by side in one run: each iteration runs both, alternately, and
+// the figures reported are the medians of each and their ratio ("x-wazero",
+// wasirun's over wazero's). Run
+//
+//	go test -run '^$' -bench 'Startup|VolumeRead' -benchtime 40x ./cmd/wasirun
+//
+// (make bench does). The cases, as the issue sets them:
+//   - StartupWarm: the compilation cache filled; a tiny module (testguest.Hello,
+//     well under 1 KiB) and a 2-3 MB Go module (the probe).
+//   - StartupCold: an empty compilation cache every time, so each run compiles.
+//   - VolumeRead: the probe stats and reads 5,000 files; wasirun from a package
+//     volume, wazero from the same files in a host directory.
+//
+// Time is reported, never asserted.
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasirun/wasirun/internal/testguest"
+)
+
+// wazeroVersion is the wazero CLI the issue compares against.
+const wazeroVersion = "v1.12.0"
+
+// wazeroCLI installs the wazero CLI once per process, into the user's cache so
+// that later runs reuse it, and returns its path.
+var wazeroCLI = sync.OnceValues(func() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	bin := filepath.Join(cache, "wasirun-bench", "wazero-"+wazeroVersion)
+	exe := filepath.Join(bin, "wazero")
+	if _, err := os.Stat(exe); err == nil {
+		return exe, nil
+	}
+	cmd := exec.Command("go", "install", "github.com/tetratelabs/wazero/cmd/wazero@"+wazeroVersion)
+	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go install wazero@%s: %v\n%s", wazeroVersion, err, out)
+	}
+	return exe, nil
+})
+
+// contender is one side of a comparison: a command line, and what it must print.
+type contender struct {
+	name string
+	argv func(cacheDir string) []string
+	want string
+}
+
+// compare runs both contenders b.N times each, alternately, and reports the
+// medians and their ratio. cold gives every run an empty compilation cache;
+// otherwise each side's cache is filled by a first, unmeasured run.
+func compare(b *testing.B, cold bool, ours, theirs contender) {
+	b.Helper()
+	sides := []contender{ours, theirs}
+	caches := []string{b.TempDir(), b.TempDir()}
+	env := []string{"XDG_CONFIG_HOME=" + b.TempDir(), "HOME=" + b.TempDir()}
+	for i, c := range sides {
+		runOnce(b, c, caches[i], env) // fill the cache, check the output
+	}
+	times := [2][]time.Duration{}
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		for i, c := range sides {
+			dir := caches[i]
+			if cold {
+				b.StopTimer()
+				dir = b.TempDir()
+				b.StartTimer()
+			}
+			times[i] = append(times[i], runOnce(b, c, dir, env))
+		}
+	}
+	b.StopTimer()
+	mo, mt := median(times[0]), median(times[1])
+	b.ReportMetric(float64(mo)/1e6, "wasirun-ms")
+	b.ReportMetric(float64(mt)/1e6, "wazero-ms")
+	b.ReportMetric(float64(mo)/float64(mt), "x-wazero")
+}
+
+// runOnce runs one contender and returns its wall time.
+func runOnce(b *testing.B, c contender, cacheDir string, env []string) time.Duration {
+	argv := c.argv(cacheDir)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil || out.String() != c.want {
+		b.Fatalf("%s: %v, stdout %q (want %q), stderr %q", c.name, err, out.String(), c.want, errOut.String())
+	}
+	return d
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// benchTools returns both binaries, or stops b.
+func benchTools(b *testing.B) (wasirun, wazero string) {
+	b.Helper()
+	wasirun, err := buildOnce()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if wazero, err = wazeroCLI(); err != nil {
+		b.Skipf("the wazero CLI is not available: %v", err)
+	}
+	return wasirun, wazero
+}
+
+// startupCases are the modules of the start-up benchmarks.
+func startupCases(b *testing.B) []struct {
+	name, path string
+	args       []string
+	want       string
+} {
+	dir := b.TempDir()
+	tiny := filepath.Join(dir, "hello.wasm")
+	if err := os.WriteFile(tiny, testguest.Hello(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return []struct {
+		name, path string
+		args       []string
+		want       string
+	}{
+		{"tiny", tiny, nil, "hello\n"},
+		{"go", testguest.Build(b, "probe"), []string{"exit", "0"}, ""},
+	}
+}
+
+func benchStartup(b *testing.B, cold bool) {
+	wasirun, wazero := benchTools(b)
+	for _, m := range startupCases(b) {
+		b.Run(m.name, func(b *testing.B) {
+			args := func(a []string) []string { return append(a, m.args...) }
+			compare(b, cold,
+				contender{"wasirun", func(cache string) []string {
+					return args([]string{wasirun, "run", "--cache-dir", cache, m.path})
+				}, m.want},
+				contender{"wazero", func(cache string) []string {
+					return args([]string{wazero, "run", "-cachedir", cache, m.path})
+				}, m.want})
+		})
+	}
+}
+
+func BenchmarkStartupWarm(b *testing.B) { benchStartup(b, false) }
+func BenchmarkStartupCold(b *testing.B) { benchStartup(b, true) }
+
+// volumeFiles is how many files the volume benchmark reads.
+const volumeFiles = 5000
+
+// BenchmarkVolumeRead: the probe stats and reads 5,000 files (50 directories of
+// 100, 1 KiB each): wasirun from a package volume, wazero from a host directory
+// holding the same files.
+func BenchmarkVolumeRead(b *testing.B) {
+	wasirun, wazero := benchTools(b)
+	probe := testguest.Build(b, "probe")
+	dir := b.TempDir()
+	data := filepath.Join(dir, "pkg", "data")
+	content := bytes.Repeat([]byte("0123456789abcdef"), 64)
+	for i := range volumeFiles {
+		sub := filepath.Join(data, fmt.Sprintf("d%02d", i/100))
+		if i%100 == 0 {
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%03d.txt", i%100)), content, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wasm, err := os.ReadFile(probe)
+	if err != nil {
+		b.Fatal(err)
+	}
+	manifest := "[package]\nname = \"bench/volume\"\nversion = \"0.1.0\"\n\n[[module]]\nname = \"probe\"\nsource = \"probe.wasm\"\nabi = \"wasi\"\n\n" +
+		"[[command]]\nname = \"probe\"\nmodule = \"probe\"\nrunner = \"wasi\"\n\n[fs]\n\"/data\" = \"data\"\n"
+	writeFile(b, filepath.Join(dir, "pkg"), "wasmer.toml", []byte(manifest))
+	writeFile(b, filepath.Join(dir, "pkg"), "probe.wasm", wasm)
+	pkg := filepath.Join(dir, "volume.webc")
+	if out, err := exec.Command(wasirun, "package", "build", filepath.Join(dir, "pkg"), "-o", pkg).CombinedOutput(); err != nil {
+		b.Fatalf("package build: %v\n%s", err, out)
+	}
+	want := fmt.Sprintf("%d files %d bytes\n", volumeFiles, volumeFiles*len(content))
+	compare(b, false,
+		contender{"wasirun", func(cache string) []string {
+			return []string{wasirun, "run", "--cache-dir", cache, pkg, "readall", "/data"}
+		}, want},
+		contender{"wazero", func(cache string) []string {
+			return []string{wazero, "run", "-cachedir", cache, "-mount", data + ":/data", probe, "readall", "/data"}
+		}, want})
+}
