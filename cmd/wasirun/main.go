@@ -64,8 +64,9 @@ func runWith(args []string, io *IOStreams, env []string, hook func(root *cobra.C
 	}()
 
 	f := newFactory(io, env, version)
-	root := newCmdRoot(f)
+	root := newCmdRootFor(f, args)
 	if hook != nil {
+		root = newCmdRoot(f)
 		hook(root)
 	}
 	if args == nil {

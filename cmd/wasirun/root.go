@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,52 @@ type rootOptions struct {
 // exit code 125 (wrap its Args validator with usageArgs). It must not set
 // PersistentPreRun(E): cobra would run it instead of the root's.
 func newCmdRoot(f *factory) *cobra.Command {
+	return newRoot(f,
+		newCmdVersion(f, nil),
+		newCmdInspect(f, nil),
+		newCmdPackage(f),
+		newCmdFs(f),
+		newCmdRun(f, nil),
+	)
+}
+
+// commandNames are the names the root's commands answer to, cobra's help and
+// completion included (TestCommandNames holds it to newCmdRoot).
+var commandNames = []string{"completion", "fs", "help", "inspect", "package", "run", "version"}
+
+// newCmdRootFor returns the root command for args: when they run a package
+// ("run ..." or "PKG ..." naming a file), a root holding only "run", since
+// building every command's flags is a measurable part of a start; otherwise the
+// whole tree.
+func newCmdRootFor(f *factory, args []string) *cobra.Command {
+	run := newCmdRun(f, nil)
+	lean := newRoot(f, run)
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			if takesValue(lean, run, a) {
+				i++
+			}
+			continue
+		}
+		if a == "run" {
+			return lean
+		}
+		if !slices.Contains(commandNames, a) && !strings.HasPrefix(a, "__complete") {
+			if _, err := os.Stat(a); err == nil {
+				return lean
+			}
+		}
+		break
+	}
+	return newCmdRoot(f)
+}
+
+// newRoot builds the root command over the given subcommands.
+func newRoot(f *factory, subcommands ...*cobra.Command) *cobra.Command {
 	opts := &rootOptions{}
 	cmd := &cobra.Command{
 		Use:   "wasirun",
@@ -78,13 +125,7 @@ over the environment, which wins over the config file.`,
 	mustFlag(cmd.RegisterFlagCompletionFunc("log-format",
 		cobra.FixedCompletions(logFormatNames(), cobra.ShellCompDirectiveNoFileComp)))
 
-	cmd.AddCommand(
-		newCmdVersion(f, nil),
-		newCmdInspect(f, nil),
-		newCmdPackage(f),
-		newCmdFs(f),
-		newCmdRun(f, nil),
-	)
+	cmd.AddCommand(subcommands...)
 	return cmd
 }
 

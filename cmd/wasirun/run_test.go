@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -88,6 +90,53 @@ func TestBareRun(t *testing.T) {
 		root := newCmdRoot(newFactory(ios, nil, ""))
 		if got := bareRun(root, tt.args); !slices.Equal(got, tt.want) {
 			t.Errorf("bareRun(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+// TestCommandNames holds commandNames to the commands newCmdRoot builds.
+func TestCommandNames(t *testing.T) {
+	ios, _, _, _ := Test()
+	root := newCmdRoot(newFactory(ios, nil, ""))
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	var names []string
+	for _, c := range root.Commands() {
+		names = append(names, c.Name())
+		names = append(names, c.Aliases...)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, commandNames) {
+		t.Errorf("root commands %q, commandNames %q", names, commandNames)
+	}
+}
+
+// TestNewCmdRootFor: running a package builds only "run"; anything else, the
+// whole tree.
+func TestNewCmdRootFor(t *testing.T) {
+	pkg := filepath.Join(t.TempDir(), "app.wasm")
+	if err := os.WriteFile(pkg, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		lean bool
+	}{
+		{[]string{"run", "x.wasm"}, true},
+		{[]string{"--log-level", "debug", "run", "x.wasm"}, true},
+		{[]string{pkg, "a"}, true},
+		{[]string{"--env", "A=1", pkg}, true},
+		{[]string{"nosuch.wasm"}, false}, // no file: the whole tree names the error
+		{[]string{"inspect", pkg}, false},
+		{[]string{"version"}, false},
+		{[]string{"--help"}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		ios, _, _, _ := Test()
+		root := newCmdRootFor(newFactory(ios, nil, ""), tt.args)
+		if lean := len(root.Commands()) == 1; lean != tt.lean {
+			t.Errorf("newCmdRootFor(%q): %d commands, want lean %v", tt.args, len(root.Commands()), tt.lean)
 		}
 	}
 }

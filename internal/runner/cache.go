@@ -2,7 +2,6 @@ package runner
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/tetratelabs/wazero"
@@ -25,13 +24,10 @@ func DefaultCacheDir(getenv func(string) string) string {
 	return filepath.Join(home, ".cache", "wasirun")
 }
 
-// openCache opens wazero's on-disk compilation cache in dir, creating it. wazero
-// writes each entry to a temporary file and renames it into place, so processes
-// sharing the directory never see a partial entry.
+// openCache opens wazero's on-disk compilation cache in dir; wazero creates the
+// directory. It writes each entry to a temporary file and renames it into place,
+// so processes sharing the directory never see a partial entry.
 func openCache(dir string) (wazero.CompilationCache, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("compilation cache: %w", err)
-	}
 	cache, err := wazero.NewCompilationCacheWithDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("compilation cache %s: %w", dir, err)

@@ -36,6 +36,10 @@ func (m *MountTable) resolve(p string, followLast bool) (resolved, Errno) {
 		followLast = true
 	}
 	cur, rest, links := "/", p, 0
+	// While the walk is still on p as given and p is clean, the path so far is
+	// a prefix of p: slicing it instead of joining saves an allocation per
+	// component on the common path.
+	prefix := isCleanAbs(p)
 	for {
 		rest = strings.TrimLeft(rest, "/")
 		if rest == "" {
@@ -51,7 +55,15 @@ func (m *MountTable) resolve(p string, followLast bool) (resolved, Errno) {
 			cur, _ = splitParent(cur)
 			continue
 		}
-		next := join(cur, name)
+		var next string
+		if prefix {
+			next = p[:len(p)-len(rest)]
+			if rest != "" {
+				next = next[:len(next)-1] // the separator Cut consumed
+			}
+		} else {
+			next = join(cur, name)
+		}
 		if last && !followLast {
 			cur = next
 			break
@@ -74,6 +86,7 @@ func (m *MountTable) resolve(p string, followLast bool) (resolved, Errno) {
 			if target == "" {
 				return resolved{}, ENOENT
 			}
+			prefix = false
 			if target[0] == '/' {
 				cur = "/"
 			}

@@ -58,10 +58,11 @@ type PackageInfo struct {
 type Container struct {
 	Format   Format
 	Manifest *Manifest
-	// ManifestRaw is the manifest's CBOR as stored (or as converted, for tarballs,
-	// directories and bare modules).
-	ManifestRaw []byte
-	Package     PackageInfo
+	Package  PackageInfo
+
+	// manifestRaw is the manifest's CBOR as stored; for a converted package
+	// (tarball, directory, bare module) it is encoded on first use (RawManifest).
+	manifestRaw []byte
 
 	atoms   *Volume
 	volumes []*Volume // in container order
@@ -261,6 +262,20 @@ func (c *Container) checkAtomSignature(name string, b []byte) error {
 		return fe
 	}
 	return nil
+}
+
+// RawManifest returns the manifest's CBOR: as stored, or, for a package converted
+// from a tarball, a directory or a bare module, as encoded from Manifest (once,
+// on first use: running a module never needs it).
+func (c *Container) RawManifest() ([]byte, error) {
+	if c.manifestRaw == nil {
+		raw, err := c.Manifest.Marshal()
+		if err != nil {
+			return nil, fmt.Errorf("encoding the manifest: %w", err)
+		}
+		c.manifestRaw = raw
+	}
+	return c.manifestRaw, nil
 }
 
 // AtomNotFoundError reports an atom that is not in the container.

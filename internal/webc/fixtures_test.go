@@ -78,7 +78,7 @@ func TestFixtures(t *testing.T) {
 			if c.Format == FormatTarGz {
 				wantManifest = want.Derived
 			}
-			got, err := ToJSONValue(c.ManifestRaw)
+			got, err := ToJSONValue(mustRaw(t, c))
 			if err != nil {
 				t.Fatal(err)
 			}

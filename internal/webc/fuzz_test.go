@@ -80,5 +80,7 @@ func exercise(t *testing.T, c *Container, err error) {
 	_ = c.Mounts()
 	_ = c.Integrity()
 	_ = c.Verify()
-	_, _ = ToJSONValue(c.ManifestRaw)
+	if raw, err := c.RawManifest(); err == nil {
+		_, _ = ToJSONValue(raw)
+	}
 }

@@ -111,7 +111,7 @@ func parseSectioned(src *source, format Format) (*Container, error) {
 	if c.Manifest, err = parseManifest(raw); err != nil {
 		return nil, formatErrAt("manifest", "", ms.data, err)
 	}
-	c.ManifestRaw = raw
+	c.manifestRaw = raw
 
 	if idx.Atoms == nil {
 		c.atoms = NewTree().volume("", "atoms")

@@ -18,20 +18,15 @@ type Source struct {
 // Container returns a Container over the source, as if read from a file of the given
 // form; the source's byte slices are shared, not copied.
 func (s *Source) Container(format Format) (*Container, error) {
-	raw, err := s.Manifest.Marshal()
-	if err != nil {
-		return nil, fmt.Errorf("encoding the manifest: %w", err)
-	}
 	atoms := s.Atoms
 	if atoms == nil {
 		atoms = NewTree()
 	}
 	c := &Container{
-		Format:      format,
-		Manifest:    s.Manifest,
-		ManifestRaw: raw,
-		Package:     s.Package,
-		atoms:       atoms.volume("", "atoms"),
+		Format:   format,
+		Manifest: s.Manifest,
+		Package:  s.Package,
+		atoms:    atoms.volume("", "atoms"),
 		// The manifest was made from these very atoms: checking their
 		// signatures again would only hash them twice.
 		signed: true,

@@ -44,7 +44,11 @@ func Unpack(c *Container, dir string) error {
 	defer root.Close()
 	u := &unpacker{root: root, dir: dir}
 
-	v, err := ToJSONValue(c.ManifestRaw)
+	raw, err := c.RawManifest()
+	if err != nil {
+		return fmt.Errorf("unpacking into %s: %w", dir, err)
+	}
+	v, err := ToJSONValue(raw)
 	if err != nil {
 		return fmt.Errorf("unpacking into %s: converting the manifest to JSON: %w", dir, err)
 	}

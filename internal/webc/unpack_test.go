@@ -92,7 +92,7 @@ func TestUnpackRoundTrip(t *testing.T) {
 
 	js, err := os.ReadFile(filepath.Join(out, "manifest.json"))
 	wtMust(t, err)
-	v, err := ToJSONValue(c.ManifestRaw)
+	v, err := ToJSONValue(mustRaw(t, c))
 	wtMust(t, err)
 	want, err := json.MarshalIndent(v, "", "  ")
 	wtMust(t, err)

@@ -78,7 +78,7 @@ func parseV1(src *source) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Container{Format: FormatV1, Manifest: man, ManifestRaw: raw, src: src, integrity: integ}
+	c := &Container{Format: FormatV1, Manifest: man, manifestRaw: raw, src: src, integrity: integ}
 	if c.atoms, err = v1Volume(src, "", "atoms", aStart, aLen); err != nil {
 		return nil, err
 	}

@@ -29,7 +29,10 @@ func parseWasm(src *source, name string) (*Container, error) {
 // wasmSource builds the package of a bare module: atom and command name, the
 // command the entrypoint, run by the WASI runner.
 func wasmSource(name string, module []byte) (*Source, error) {
-	wasi, err := encodeValue(map[string]string{"atom": name})
+	// cbor.Marshal, not encodeValue: one key needs no sorting, and the
+	// library's default mode exists already, so a bare module starts without
+	// building the deterministic one.
+	wasi, err := cbor.Marshal(map[string]string{"atom": name})
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ func wsCheck(t *testing.T, c *Container, name string, module []byte) {
 	if c.Format != FormatWasm {
 		t.Errorf("format %v", c.Format)
 	}
-	m, err := ToJSONValue(c.ManifestRaw)
+	m, err := ToJSONValue(mustRaw(t, c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,4 +71,14 @@ func TestOpenWasmNaming(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// mustRaw returns the container's manifest CBOR, or fails the test.
+func mustRaw(t *testing.T, c *Container) []byte {
+	t.Helper()
+	raw, err := c.RawManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -199,8 +199,8 @@ func TestWriteV3RoundTrip(t *testing.T) {
 
 	wantManifest, err := manifestForWrite(s)
 	wtMust(t, err)
-	if !bytes.Equal(c.ManifestRaw, wantManifest) {
-		t.Errorf("ManifestRaw differs from the encoded manifest")
+	if !bytes.Equal(mustRaw(t, c), wantManifest) {
+		t.Errorf("RawManifest differs from the encoded manifest")
 	}
 	if c.Package != s.Package {
 		t.Errorf("Package = %+v, want %+v", c.Package, s.Package)
