@@ -78,7 +78,8 @@ func TestE2ERunOutcomes(t *testing.T) {
 }
 
 // TestE2ERunSignals: SIGINT and SIGTERM stop the guest with 130 and 143 and
-// nothing more on stderr.
+// nothing more on stderr, both ways the runner stops it: from the signal handler
+// (no --timeout) and through the engine (with one).
 func TestE2ERunSignals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
@@ -90,11 +91,17 @@ func TestE2ERunSignals(t *testing.T) {
 	}
 	loop := writeModule(t, t.TempDir(), "loop.wasm", testguest.Loop())
 	for _, tt := range []struct {
-		sig  syscall.Signal
-		want int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
-		t.Run(tt.sig.String(), func(t *testing.T) {
-			cmd := exec.Command(binary, "run", loop)
+		sig   syscall.Signal
+		flags []string
+		want  int
+	}{
+		{syscall.SIGINT, nil, 130},
+		{syscall.SIGTERM, nil, 143},
+		{syscall.SIGINT, []string{"--timeout", "1m"}, 130},
+		{syscall.SIGTERM, []string{"--timeout", "1m"}, 143},
+	} {
+		t.Run(tt.sig.String()+strings.Join(tt.flags, ""), func(t *testing.T) {
+			cmd := exec.Command(binary, append(append([]string{"run"}, tt.flags...), loop)...)
 			cmd.Env = append(hermeticEnv(t), e2eCache(t)...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr

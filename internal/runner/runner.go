@@ -163,7 +163,11 @@ func execute(ctx context.Context, atom []byte, name string, system *wasi.System,
 	ctx, stop, reason := withStops(ctx, opts)
 	defer stop()
 
-	config := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
+	// The engine can stop running wasm only with termination checks compiled
+	// into every loop of the guest, which slow it; they are asked for only when
+	// --timeout needs them (as the wazero CLI does). Signals without a timeout
+	// end the process from their handler instead (see withStops).
+	config := wazero.NewRuntimeConfig().WithCloseOnContextDone(opts.Timeout > 0)
 	if opts.CacheDir != "" {
 		cache, err := openCache(opts.CacheDir)
 		if err != nil {
@@ -182,6 +186,9 @@ func execute(ctx context.Context, atom []byte, name string, system *wasi.System,
 	start := time.Now()
 	compiled, err := r.CompileModule(ctx, atom)
 	if err != nil {
+		if code, err, ok := outcome(err, reason()); ok && reason() != nil {
+			return code, err
+		}
 		return ExitCannotRun, &CannotRunError{Module: name, Err: err}
 	}
 	log.Debug().Dur("took", time.Since(start)).Msg("compiled")

@@ -13,6 +13,12 @@ import (
 // with opts.Signals, at SIGINT or SIGTERM. reason reports why it ended early (a
 // *TimeoutError or *SignalError), nil when it did not; stop releases the timer
 // and the signal handler.
+//
+// Ending the context stops running wasm only when the engine compiled
+// termination checks in, which it does with a timeout. Without one, a signal
+// ends the process at once with 128 + its number (exitProcess): nothing of the
+// guest's is lost, since host directories are written through and the in-memory
+// layers end with the process anyway.
 func withStops(parent context.Context, opts Options) (ctx context.Context, stop func(), reason func() error) {
 	ctx, cancel := context.WithCancel(parent)
 	var (
@@ -39,7 +45,11 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 		go func() {
 			select {
 			case sig := <-ch:
-				end(signalError(sig))
+				se := signalError(sig)
+				if opts.Timeout <= 0 {
+					exitProcess(se.ExitCode())
+				}
+				end(se)
 			case <-done:
 			}
 		}()
@@ -58,6 +68,9 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 	}
 	return ctx, stop, reason
 }
+
+// exitProcess ends the process; a variable so that a test can see the call.
+var exitProcess = os.Exit
 
 // signalError describes a stopping signal.
 func signalError(sig os.Signal) *SignalError {
