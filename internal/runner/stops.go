@@ -39,10 +39,24 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 		stops = append(stops, func() { timer.Stop() })
 	}
 	if opts.Signals {
+		// Installing the handler costs a few hundred microseconds (the runtime
+		// starts a thread to wait for signals), so it is done beside the start
+		// of the guest rather than before it. A signal in that window gets Go's
+		// default: the process dies of it.
+		var (
+			smu     sync.Mutex
+			stopped bool
+		)
 		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 		done := make(chan struct{})
 		go func() {
+			smu.Lock()
+			if stopped {
+				smu.Unlock()
+				return
+			}
+			signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+			smu.Unlock()
 			select {
 			case sig := <-ch:
 				se := signalError(sig)
@@ -53,7 +67,13 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 			case <-done:
 			}
 		}()
-		stops = append(stops, func() { signal.Stop(ch); close(done) })
+		stops = append(stops, func() {
+			smu.Lock()
+			stopped = true
+			signal.Stop(ch)
+			smu.Unlock()
+			close(done)
+		})
 	}
 	stop = func() {
 		for _, s := range stops {
