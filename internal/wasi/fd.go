@@ -24,12 +24,12 @@ const (
 	iovecSize    = 8
 )
 
-// fd_seek's whence values in preview1 (wasi_unstable numbers them otherwise).
-const (
-	whenceSet uint32 = 0
-	whenceCur uint32 = 1
-	whenceEnd uint32 = 2
-)
+// whenceValues maps fd_seek's whence, by its wire value, to io.Seek*: the two
+// ABIs number them differently.
+type whenceValues [3]int
+
+// preview1Whence is preview 1's numbering: SET, CUR, END.
+var preview1Whence = whenceValues{io.SeekStart, io.SeekCurrent, io.SeekEnd}
 
 // fstflags of fd_filestat_set_times and path_filestat_set_times.
 const (
@@ -470,19 +470,16 @@ func (s *System) fdRenumber(_ context.Context, _ api.Module, stack []uint64) vfs
 
 // fd_seek(fd, offset, whence, newoffset)
 func (s *System) fdSeek(_ context.Context, mod api.Module, stack []uint64) vfs.Errno {
-	fd, offset, resultPtr := uint32(stack[0]), int64(stack[1]), uint32(stack[3])
-	var whence int
-	switch uint32(stack[2]) {
-	case whenceSet:
-		whence = io.SeekStart
-	case whenceCur:
-		whence = io.SeekCurrent
-	case whenceEnd:
-		whence = io.SeekEnd
-	default:
+	return s.fdSeekABI(mod, stack, &preview1Whence)
+}
+
+// fdSeekABI is fd_seek with the whence numbering of one ABI.
+func (s *System) fdSeekABI(mod api.Module, stack []uint64, whences *whenceValues) vfs.Errno {
+	fd, offset, w, resultPtr := uint32(stack[0]), int64(stack[1]), uint32(stack[2]), uint32(stack[3])
+	if w >= uint32(len(whences)) {
 		return vfs.EINVAL
 	}
-	pos, errno := s.seek(fd, offset, whence)
+	pos, errno := s.seek(fd, offset, whences[w])
 	if errno != vfs.ESUCCESS {
 		return errno
 	}

@@ -33,6 +33,13 @@ type fsGuest struct {
 
 // newFSGuest builds an fsGuest whose root tmpfs holds at most limit bytes (0:
 // unlimited), with "/" preopened as fd 3.
+// fd_seek's whence wire values in preview 1, as the specification numbers them.
+const (
+	whenceSet uint32 = 0
+	whenceCur uint32 = 1
+	whenceEnd uint32 = 2
+)
+
 func newFSGuest(t testing.TB, limit int64) *fsGuest {
 	t.Helper()
 	var lim *vfs.Limiter

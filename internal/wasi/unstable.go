@@ -14,12 +14,9 @@ import (
 // (WebAssembly/WASI phases/old/snapshot_0/witx) defines it. poll_oneoff's
 // subscription layout is in poll.go.
 
-// snapshot 0's whence values: CUR, END, SET (preview 1: SET, CUR, END).
-const (
-	unstableWhenceCur uint32 = 0
-	unstableWhenceEnd uint32 = 1
-	unstableWhenceSet uint32 = 2
-)
+// unstableWhence is snapshot 0's whence numbering: CUR, END, SET (preview 1:
+// SET, CUR, END).
+var unstableWhence = whenceValues{io.SeekCurrent, io.SeekEnd, io.SeekStart}
 
 // unstableFilestatSize is snapshot 0's filestat: its nlink is a u32, which moves
 // the fields after it and makes the record 56 bytes (preview 1: 64).
@@ -27,23 +24,7 @@ const unstableFilestatSize = 56
 
 // fdSeekUnstable is wasi_unstable's fd_seek(fd, offset, whence, result.newoffset).
 func (s *System) fdSeekUnstable(_ context.Context, mod api.Module, stack []uint64) vfs.Errno {
-	fd, offset, resultPtr := uint32(stack[0]), int64(stack[1]), uint32(stack[3])
-	var whence int
-	switch uint32(stack[2]) {
-	case unstableWhenceCur:
-		whence = io.SeekCurrent
-	case unstableWhenceEnd:
-		whence = io.SeekEnd
-	case unstableWhenceSet:
-		whence = io.SeekStart
-	default:
-		return vfs.EINVAL
-	}
-	pos, errno := s.seek(fd, offset, whence)
-	if errno != vfs.ESUCCESS {
-		return errno
-	}
-	return writeU64(mod.Memory(), resultPtr, uint64(pos))
+	return s.fdSeekABI(mod, stack, &unstableWhence)
 }
 
 // fdFilestatGetUnstable is wasi_unstable's fd_filestat_get(fd, result.buf).
