@@ -1,9 +1,5 @@
 package webc
 
-import (
-	"github.com/fxamacker/cbor/v2"
-)
-
 // A bare WebAssembly module is read as a package of one atom and one WASI command,
 // both called "main" until Open renames them after the file (spec 1: "\0asm").
 
@@ -27,15 +23,10 @@ func parseWasm(src *source, name string) (*Container, error) {
 }
 
 // wasmSource builds the package of a bare module: atom and command name, the
-// command the entrypoint, run by the WASI runner.
+// command the entrypoint, run by the WASI runner. The command has no annotations:
+// a WASI command without them runs the atom of its own name (spec 6.1), and
+// leaving them out spares starting a module any CBOR work.
 func wasmSource(name string, module []byte) (*Source, error) {
-	// cbor.Marshal, not encodeValue: one key needs no sorting, and the
-	// library's default mode exists already, so a bare module starts without
-	// building the deterministic one.
-	wasi, err := cbor.Marshal(map[string]string{"atom": name})
-	if err != nil {
-		return nil, err
-	}
 	atoms := NewTree()
 	if err := atoms.AddFile(name, module, 0); err != nil {
 		return nil, formatErr("wasm", name, err)
@@ -47,10 +38,7 @@ func wasmSource(name string, module []byte) (*Source, error) {
 				// computing it would cost every start of a large module.
 				Kind: atomKindWasm,
 			}},
-			Commands: map[string]CommandSpec{name: {
-				Runner:      RunnerWasi,
-				Annotations: map[string]cbor.RawMessage{"wasi": wasi},
-			}},
+			Commands:   map[string]CommandSpec{name: {Runner: RunnerWasi}},
 			Entrypoint: name,
 		},
 		Atoms: atoms,

@@ -20,7 +20,7 @@ func wsCheck(t *testing.T, c *Container, name string, module []byte) {
 	}
 	wtAssertEqual(t, "manifest", m, `{
 		"atoms": {"`+name+`": {"kind": "https://webc.org/kind/wasm", "signature": ""}},
-		"commands": {"`+name+`": {"runner": "https://webc.org/runner/wasi", "annotations": {"wasi": {"atom": "`+name+`"}}}},
+		"commands": {"`+name+`": {"runner": "https://webc.org/runner/wasi", "annotations": {}}},
 		"entrypoint": "`+name+`"
 	}`)
 	if got := c.Atoms(); !reflect.DeepEqual(got, []string{name}) {
