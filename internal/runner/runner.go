@@ -173,7 +173,6 @@ func execute(ctx context.Context, atom []byte, name string, system *wasi.System,
 		if err != nil {
 			return ExitFailure, err
 		}
-		defer cache.Close(ctx)
 		config = config.WithCompilationCache(cache)
 	}
 	r := wazero.NewRuntimeWithConfig(ctx, config)
