@@ -51,6 +51,7 @@ var commandNames = []string{"completion", "fs", "help", "inspect", "package", "r
 func newCmdRootFor(f *factory, args []string) *cobra.Command {
 	run := newCmdRun(f, nil)
 	lean := newRoot(f, run)
+	lean.CompletionOptions.DisableDefaultCmd = true // cobra would build its five commands
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
