@@ -127,6 +127,8 @@ func TestProbe(t *testing.T) {
 		{name: "ENOENT", opts: Options{Command: "probe", Args: []string{"cat", "/nosuch"}}, wantCode: 1, wantErrOut: "error: open /nosuch: ENOENT"},
 		{name: "the guest's exit code", opts: Options{Command: "probe", Args: []string{"exit", "7"}}, wantCode: 7},
 		{name: "a Go panic exits 2", opts: Options{Command: "probe", Args: []string{"panic"}}, wantCode: 2, wantErrOut: "panic"},
+		{name: "a run long enough to install the signal handler", opts: Options{Command: "probe", Args: []string{"sleep", "20ms"}, Signals: true},
+			wantOut: "slept\n"},
 		{name: "stdin", opts: Options{Command: "probe", Args: []string{"stdin"}, Stdin: strings.NewReader("piped\n")}, wantOut: "piped\n"},
 	}
 	for _, tt := range tests {

@@ -84,7 +84,7 @@ func TestRunOutcomes(t *testing.T) {
 		{name: "proc_exit 3", wasm: testguest.ExitCode(3), wantCode: 3},
 		{name: "return from _start", wasm: testguest.Add(), wantCode: 0},
 		{name: "hello", wasm: testguest.Hello(), wantCode: 0, wantOut: "hello\n"},
-		{name: "hello with the signal handler installed", wasm: testguest.Hello(), opts: Options{Signals: true}, wantOut: "hello\n"},
+		{name: "hello with signals asked for, ending before the handler is installed", wasm: testguest.Hello(), opts: Options{Signals: true}, wantOut: "hello\n"},
 		{name: "trap", wasm: testguest.Trap(), wantCode: ExitTrap, wantErr: new(*TrapError), wantText: "trap: unreachable\nwasm stack trace:"},
 		{name: "timeout", wasm: testguest.Loop(), opts: Options{Timeout: 50 * time.Millisecond},
 			wantCode: ExitTimeout, wantErr: new(*TimeoutError), wantText: "timeout after 50ms"},

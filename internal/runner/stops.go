@@ -15,10 +15,8 @@ import (
 // and the signal handler.
 //
 // Ending the context stops running wasm only when the engine compiled
-// termination checks in, which it does with a timeout. Without one, a signal
-// ends the process at once with 128 + its number (exitProcess): nothing of the
-// guest's is lost, since host directories are written through and the in-memory
-// layers end with the process anyway.
+// termination checks in, which it does with a timeout; without one, a signal
+// ends the process (see signalHandler).
 func withStops(parent context.Context, opts Options) (ctx context.Context, stop func(), reason func() error) {
 	ctx, cancel := context.WithCancel(parent)
 	var (
@@ -39,45 +37,11 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 		stops = append(stops, func() { timer.Stop() })
 	}
 	if opts.Signals {
-		// Installing the handler costs a few hundred microseconds (the runtime
-		// starts a thread to wait for signals), so it is done beside the start
-		// of the guest rather than before it. A signal in that window gets Go's
-		// default: the process dies of it.
-		var (
-			smu     sync.Mutex
-			stopped bool
-		)
-		ch := make(chan os.Signal, 1)
-		done := make(chan struct{})
-		go func() {
-			smu.Lock()
-			if stopped {
-				smu.Unlock()
-				return
-			}
-			signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-			smu.Unlock()
-			select {
-			case sig := <-ch:
-				se := signalError(sig)
-				if opts.Timeout <= 0 {
-					exitProcess(se.ExitCode())
-				}
-				end(se)
-			case <-done:
-			}
-		}()
-		// signal.Stop waits for the runtime's signal loop to go idle, a
-		// thread hand-off measured at about 0.2 ms: it is done beside the
-		// caller, which is usually about to exit.
+		h := &signalHandler{exit: opts.Timeout <= 0, end: end}
+		timer := time.AfterFunc(signalHandlerDelay, h.install)
 		stops = append(stops, func() {
-			go func() {
-				smu.Lock()
-				stopped = true
-				signal.Stop(ch)
-				smu.Unlock()
-				close(done)
-			}()
+			timer.Stop()
+			go h.uninstall() // signal.Stop waits for the runtime's signal loop
 		})
 	}
 	stop = func() {
@@ -94,8 +58,65 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 	return ctx, stop, reason
 }
 
-// exitProcess ends the process; a variable so that a test can see the call.
-var exitProcess = os.Exit
+// signalHandlerDelay is how long a guest runs before SIGINT and SIGTERM are
+// caught. Installing the handler starts the runtime's signal loop, a thread
+// hand-off that cost a tiny module's start about half a millisecond (measured by
+// BenchmarkStartupWarm): a guest that ends sooner never pays it. A signal before
+// then gets Go's default, death by the signal, which a shell reports as the same
+// 130 or 143.
+const signalHandlerDelay = 2 * time.Millisecond
+
+// signalHandler stops a run on SIGINT or SIGTERM: with exit set it ends the
+// process with 128 + the signal's number (the engine cannot stop running wasm
+// without the termination checks only --timeout compiles in; nothing of the
+// guest's is lost, since host directories are written through and in-memory
+// layers end with the process anyway), otherwise it ends the run's context.
+type signalHandler struct {
+	exit bool
+	end  func(error)
+
+	mu        sync.Mutex
+	installed bool
+	stopped   bool
+	ch        chan os.Signal
+	done      chan struct{}
+}
+
+// install starts catching the signals, unless the run has ended already.
+func (h *signalHandler) install() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return
+	}
+	h.ch, h.done, h.installed = make(chan os.Signal, 1), make(chan struct{}), true
+	signal.Notify(h.ch, os.Interrupt, syscall.SIGTERM)
+	go h.wait(h.ch, h.done)
+}
+
+func (h *signalHandler) wait(ch <-chan os.Signal, done <-chan struct{}) {
+	select {
+	case sig := <-ch:
+		se := signalError(sig)
+		if h.exit {
+			os.Exit(se.ExitCode())
+		}
+		h.end(se)
+	case <-done:
+	}
+}
+
+// uninstall stops catching the signals.
+func (h *signalHandler) uninstall() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	if h.installed {
+		signal.Stop(h.ch)
+		close(h.done)
+		h.installed = false
+	}
+}
 
 // signalError describes a stopping signal.
 func signalError(sig os.Signal) *SignalError {
