@@ -60,8 +60,8 @@ type contender struct {
 	want string
 }
 
-// compare runs both contenders b.N times each, alternately, and reports the
-// medians and their ratio. cold gives every run an empty compilation cache;
+// compare runs both contenders b.N times each, alternately (which goes first
+// alternates too), and reports the medians and their ratio. cold gives every run an empty compilation cache;
 // otherwise each side's cache is filled by a first, unmeasured run.
 func compare(b *testing.B, cold bool, ours, theirs contender) {
 	b.Helper()
@@ -74,7 +74,14 @@ func compare(b *testing.B, cold bool, ours, theirs contender) {
 	times := [2][]time.Duration{}
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
-		for i, c := range sides {
+		// Alternate which side goes first, so that neither always runs right
+		// after the other (or after the benchmark's own work).
+		order := []int{0, 1}
+		if n%2 == 1 {
+			order = []int{1, 0}
+		}
+		for _, i := range order {
+			c := sides[i]
 			dir := caches[i]
 			if cold {
 				b.StopTimer()
