@@ -41,7 +41,9 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 		timer := time.AfterFunc(signalHandlerDelay, h.install)
 		stops = append(stops, func() {
 			timer.Stop()
-			go h.uninstall() // signal.Stop waits for the runtime's signal loop
+			if h.stop() {
+				go h.uninstall() // signal.Stop waits for the runtime's signal loop
+			}
 		})
 	}
 	stop = func() {
@@ -106,11 +108,19 @@ func (h *signalHandler) wait(ch <-chan os.Signal, done <-chan struct{}) {
 	}
 }
 
+// stop keeps install from catching anything from now on, and reports whether it
+// already did (uninstall is then due).
+func (h *signalHandler) stop() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	return h.installed
+}
+
 // uninstall stops catching the signals.
 func (h *signalHandler) uninstall() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.stopped = true
 	if h.installed {
 		signal.Stop(h.ch)
 		close(h.done)
