@@ -194,3 +194,53 @@ func TestE2ERunRealPackages(t *testing.T) {
 		})
 	}
 }
+
+// TestE2ERunCacheDir: the compilation cache goes to $XDG_CACHE_HOME/wasirun, else
+// ~/.cache/wasirun, or where --cache-dir says; --no-cache writes none.
+func TestE2ERunCacheDir(t *testing.T) {
+	t.Parallel()
+	hello := writeModule(t, t.TempDir(), "hello.wasm", testguest.Hello())
+	entries := func(dir string) int {
+		n := 0
+		filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	home, xdg, flag := t.TempDir(), t.TempDir(), t.TempDir()
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		dir  string // where the cache must be; "" for none
+	}{
+		{"~/.cache/wasirun by default", []string{"HOME=" + home}, nil, filepath.Join(home, ".cache", "wasirun")},
+		{"$XDG_CACHE_HOME/wasirun", []string{"HOME=" + t.TempDir(), "XDG_CACHE_HOME=" + xdg}, nil, filepath.Join(xdg, "wasirun")},
+		{"--cache-dir", []string{"XDG_CACHE_HOME=" + t.TempDir()}, []string{"--cache-dir", flag}, flag},
+		{"--no-cache", []string{"HOME=" + t.TempDir(), "XDG_CACHE_HOME=" + filepath.Join(t.TempDir(), "none")}, []string{"--no-cache"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := runBinary(t, tt.env, append(append([]string{"run"}, tt.args...), hello)...)
+			if code != 0 || stdout != "hello\n" || stderr != "" {
+				t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			if tt.dir != "" && entries(tt.dir) == 0 {
+				t.Errorf("no compiled module under %s", tt.dir)
+			}
+		})
+	}
+	// --no-cache: the XDG directory it was given was never created.
+	var none string
+	for _, e := range tests[3].env {
+		if v, ok := strings.CutPrefix(e, "XDG_CACHE_HOME="); ok {
+			none = v
+		}
+	}
+	if _, err := os.Stat(none); err == nil {
+		t.Errorf("--no-cache created %s", none)
+	}
+}
