@@ -160,6 +160,10 @@ func workingDir(root *vfs.MountTable, opts Options, ann *webc.WasiAnnotation) (s
 
 // execute compiles the atom, instantiates it over system and calls its entry.
 func execute(ctx context.Context, atom []byte, name string, system *wasi.System, opts Options, log *zerolog.Logger) (int, error) {
+	imported, err := checkImports(name, atom)
+	if err != nil {
+		return ExitCannotRun, err
+	}
 	ctx, stop, reason := withStops(ctx, opts)
 	defer stop()
 
@@ -178,15 +182,11 @@ func execute(ctx context.Context, atom []byte, name string, system *wasi.System,
 	r := wazero.NewRuntimeWithConfig(ctx, config)
 	defer r.Close(ctx)
 
-	imported, err := checkImports(name, atom)
-	if err != nil {
-		return ExitCannotRun, err
-	}
 	start := time.Now()
 	compiled, err := r.CompileModule(ctx, atom)
 	if err != nil {
-		if code, err, ok := outcome(err, reason()); ok && reason() != nil {
-			return code, err
+		if stopped := reason(); stopped != nil {
+			return stopped.ExitCode(), stopped
 		}
 		return ExitCannotRun, &CannotRunError{Module: name, Err: err}
 	}
@@ -205,7 +205,7 @@ func execute(ctx context.Context, atom []byte, name string, system *wasi.System,
 }
 
 // call runs the entry function (or the --invoke export) and classifies the end.
-func call(ctx context.Context, mod api.Module, compiled wazero.CompiledModule, name string, opts Options, reason func() error) (int, error) {
+func call(ctx context.Context, mod api.Module, compiled wazero.CompiledModule, name string, opts Options, reason func() stopError) (int, error) {
 	entry := "_start"
 	if opts.Invoke != "" {
 		entry = opts.Invoke
@@ -223,9 +223,8 @@ func call(ctx context.Context, mod api.Module, compiled wazero.CompiledModule, n
 	if opts.Invoke != "" && (len(def.ParamTypes()) > 0 || len(def.ResultTypes()) > 0) {
 		if init := mod.ExportedFunction("_initialize"); init != nil {
 			if _, err := init.Call(ctx); err != nil {
-				if code, err, ok := outcome(err, reason()); ok {
-					return code, err
-				}
+				code, err, _ := outcome(err, reason())
+				return code, err
 			}
 		}
 		var err error
@@ -245,27 +244,20 @@ func call(ctx context.Context, mod api.Module, compiled wazero.CompiledModule, n
 	return 0, nil
 }
 
-// outcome classifies the error of a guest call: ok is false for nil.
-func outcome(err error, stopped error) (int, error, bool) {
+// outcome classifies the error of a guest call: ok is false for nil. stopped is
+// why the run's context ended early, nil when it did not: a guest the engine
+// stopped for it ends with that error's code.
+func outcome(err error, stopped stopError) (int, error, bool) {
 	if err == nil {
 		return 0, nil, false
 	}
 	var exit *sys.ExitError
-	if errors.As(err, &exit) {
-		switch exit.ExitCode() {
-		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
-			if stopped != nil {
-				var coded interface{ ExitCode() int }
-				errors.As(stopped, &coded)
-				return coded.ExitCode(), stopped, true
-			}
-		}
-		return int(exit.ExitCode()), nil, true
+	isExit := errors.As(err, &exit)
+	if stopped != nil && (!isExit || exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled) {
+		return stopped.ExitCode(), stopped, true
 	}
-	if stopped != nil {
-		var coded interface{ ExitCode() int }
-		errors.As(stopped, &coded)
-		return coded.ExitCode(), stopped, true
+	if isExit {
+		return int(exit.ExitCode()), nil, true
 	}
 	return ExitTrap, trapError(err), true
 }

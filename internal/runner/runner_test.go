@@ -101,6 +101,10 @@ func TestRunOutcomes(t *testing.T) {
 			wantText: `no export "sub" in mod (exported functions: _start, add, add64, div_f64, nothing, pair)`},
 		{name: "invoke with a bad argument", wasm: testguest.Add(), opts: Options{Invoke: "add", Args: []string{"1", "x"}}, wantCode: ExitFailure,
 			wantText: `--invoke add: argument 2: "x" is not i32`},
+		{name: "--cwd names a file", wasm: testguest.Hello(), opts: Options{Cwd: "/dev/null"}, wantCode: ExitFailure,
+			wantText: "--cwd /dev/null: not a directory in the guest"},
+		{name: "--cwd climbs above the root", wasm: testguest.Hello(), opts: Options{Cwd: "../.."}, wantCode: ExitFailure,
+			wantText: "parent traversal escapes the virtual root"},
 		{name: "a command with a missing name", wasm: testguest.Add(), opts: Options{Command: "nosuch"}, wantCode: ExitNotFound, wantErr: new(*NotFoundError),
 			wantText: `no command "nosuch" in the package (commands: mod)`},
 	}

@@ -17,13 +17,13 @@ import (
 // Ending the context stops running wasm only when the engine compiled
 // termination checks in, which it does with a timeout; without one, a signal
 // ends the process (see signalHandler).
-func withStops(parent context.Context, opts Options) (ctx context.Context, stop func(), reason func() error) {
+func withStops(parent context.Context, opts Options) (ctx context.Context, stop func(), reason func() stopError) {
 	ctx, cancel := context.WithCancel(parent)
 	var (
 		mu  sync.Mutex
-		why error
+		why stopError
 	)
-	end := func(err error) {
+	end := func(err stopError) {
 		mu.Lock()
 		if why == nil {
 			why = err
@@ -52,7 +52,7 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 		}
 		cancel()
 	}
-	reason = func() error {
+	reason = func() stopError {
 		mu.Lock()
 		defer mu.Unlock()
 		return why
@@ -75,7 +75,7 @@ const signalHandlerDelay = 2 * time.Millisecond
 // layers end with the process anyway), otherwise it ends the run's context.
 type signalHandler struct {
 	exit bool
-	end  func(error)
+	end  func(stopError)
 
 	mu        sync.Mutex
 	installed bool
@@ -126,6 +126,13 @@ func (h *signalHandler) uninstall() {
 		close(h.done)
 		h.installed = false
 	}
+}
+
+// stopError is why a run's context ended early: a *TimeoutError or a
+// *SignalError, each with the exit code it means.
+type stopError interface {
+	error
+	ExitCode() int
 }
 
 // signalError describes a stopping signal.
