@@ -1,7 +1,7 @@
 package main
 
 // wasirun run against the wazero CLI (v1.12, installed by the benchmark with go
-// install), side by side in one run: each iteration runs both, alternately, and
+// install; both built with cgo off), side by side in one run: each iteration runs both, alternately, and
 // the figures reported are the medians of each and their ratio ("x-wazero",
 // wasirun's over wazero's). Run
 //
@@ -34,19 +34,22 @@ import (
 const wazeroVersion = "v1.12.0"
 
 // wazeroCLI installs the wazero CLI once per process, into the user's cache so
-// that later runs reuse it, and returns its path.
+// that later runs reuse it, and returns its path. It is built with cgo off, as
+// wasirun is (buildBinary, make build): with cgo, go install links it against
+// libc, which costs every start about a millisecond, and the comparison would
+// measure the linking rather than the two programs.
 var wazeroCLI = sync.OnceValues(func() (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
 	}
-	bin := filepath.Join(cache, "wasirun-bench", "wazero-"+wazeroVersion)
+	bin := filepath.Join(cache, "wasirun-bench", "wazero-"+wazeroVersion+"-nocgo")
 	exe := filepath.Join(bin, "wazero")
 	if _, err := os.Stat(exe); err == nil {
 		return exe, nil
 	}
 	cmd := exec.Command("go", "install", "github.com/tetratelabs/wazero/cmd/wazero@"+wazeroVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=")
+	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go install wazero@%s: %v\n%s", wazeroVersion, err, out)
 	}

@@ -58,14 +58,15 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// buildBinary runs go build -o $e2eDir/wasirun . with main.version set, and returns
-// the binary's path.
+// buildBinary runs go build -o $e2eDir/wasirun . with main.version set and cgo
+// off, as make build does, and returns the binary's path.
 func buildBinary() (string, error) {
 	exe := filepath.Join(e2eDir, "wasirun")
 	if runtime.GOOS == "windows" {
 		exe += ".exe"
 	}
 	build := exec.Command("go", "build", "-o", exe, "-ldflags", "-X main.version="+e2eVersion, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building wasirun: %v\n%s", err, out)
 	}

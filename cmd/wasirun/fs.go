@@ -31,9 +31,9 @@ type mountFlags struct {
 
 // register adds the flags to fl.
 func (m *mountFlags) register(fl *pflag.FlagSet) {
-	fl.StringArrayVar(&m.Volumes, "volume", nil, "map a host directory: `HOST:GUEST[:ro]` (HOST alone: the same path)")
-	fl.StringArrayVar(&m.Mapdirs, "mapdir", nil, "map a host directory, Wasmer's older order: `GUEST:HOST` or GUEST::HOST")
-	fl.StringArrayVar(&m.Dirs, "dir", nil, "map a host directory at the same path: `HOST[:ro]`")
+	stringListVar(fl, &m.Volumes, "volume", "map a host directory: `HOST:GUEST[:ro]` (HOST alone: the same path)")
+	stringListVar(fl, &m.Mapdirs, "mapdir", "map a host directory, Wasmer's older order: `GUEST:HOST` or GUEST::HOST")
+	stringListVar(fl, &m.Dirs, "dir", "map a host directory at the same path: `HOST[:ro]`")
 	fl.StringVar(&m.Conflict, "mount-conflict", "override", "when two mounts claim a path: override (the later wins) or fail")
 	fl.StringVar(&m.MemoryLimit, "fs-memory-limit", "", "bound on the in-memory filesystem: `SIZE` such as 512M or 1GiB (default: half the machine's memory)")
 }

@@ -96,7 +96,7 @@ wasirun itself fails (a bad flag, a malformed package).`,
 	fl.SetInterspersed(false) // flags end at PKG: the rest is the guest's
 	fl.StringVarP(&opts.Command, "command", "c", "", "the command to run (aliases --entrypoint, --command-name; default: the package's entrypoint)")
 	fl.StringVarP(&opts.Invoke, "invoke", "i", "", "call this export instead of _start; numeric parameters are parsed from ARGS and results printed")
-	fl.StringArrayVar(&opts.Env, "env", nil, "set a guest variable: `K=V`, or K to copy the host's")
+	stringListVar(fl, &opts.Env, "env", "set a guest variable: `K=V`, or K to copy the host's")
 	fl.BoolVar(&opts.ForwardEnv, "forward-env", false, "give the guest the whole host environment (alias --forward-host-env)")
 	fl.StringVar(&opts.Cwd, "cwd", "", "the guest's working directory, a guest `path` (PWD is set to it)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop the guest after this `duration` (exit 124)")

@@ -294,8 +294,8 @@ func checkImports(name string, atom []byte) (func(module, name string) bool, err
 			continue
 		}
 		what := imp.Module + "." + imp.Name
-		if kind := importKinds[imp.Kind]; kind != "" {
-			what += " (" + kind + ")"
+		if int(imp.Kind) < len(importKinds) && importKinds[imp.Kind] != "" {
+			what += " (" + importKinds[imp.Kind] + ")"
 		}
 		unsupported = append(unsupported, what)
 		wasix = wasix || strings.HasPrefix(imp.Module, "wasix")
@@ -314,8 +314,9 @@ func checkImports(name string, atom []byte) (func(module, name string) bool, err
 	return imported, nil
 }
 
-// importKinds names the kinds of imports other than functions.
-var importKinds = map[byte]string{1: "table", 2: "memory", 3: "global", 4: "tag"}
+// importKinds names the kinds of imports other than functions (0), by their
+// number in the import section.
+var importKinds = [...]string{1: "table", 2: "memory", 3: "global", 4: "tag"}
 
 // exportedFunctions lists the names of a module's exported functions.
 func exportedFunctions(m wazero.CompiledModule) []string {

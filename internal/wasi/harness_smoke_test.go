@@ -11,7 +11,7 @@ import (
 func TestHarness(t *testing.T) {
 	g := newGuest(t, Config{})
 	for _, m := range modules {
-		for _, f := range m.funcs {
+		for f := range m.funcs() {
 			if g.mod.ExportedFunction(m.name+"."+f.name) == nil {
 				t.Errorf("%s.%s not exported", m.name, f.name)
 			}

@@ -147,7 +147,7 @@ func trampolineModule() []byte {
 	}
 	var fns []fn
 	for _, m := range modules {
-		for _, f := range m.funcs {
+		for f := range m.funcs() {
 			fns = append(fns, fn{m.name, f})
 		}
 	}

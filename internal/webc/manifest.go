@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
-	"sync"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -119,7 +118,9 @@ func deref(ps ...*string) string {
 // decMode decodes manifests: duplicate map keys are errors, sizes are bounded.
 // Built on first use, as encMode is, so that starting wasirun on a bare module
 // does not pay for them.
-var decMode = sync.OnceValue(func() cbor.DecMode {
+var decMode = lazy[cbor.DecMode]{make: newDecMode}
+
+func newDecMode() cbor.DecMode {
 	dm, err := cbor.DecOptions{
 		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
 		MaxNestedLevels:  64,
@@ -132,21 +133,23 @@ var decMode = sync.OnceValue(func() cbor.DecMode {
 		panic(err)
 	}
 	return dm
-})
+}
 
 // encMode encodes manifests deterministically (map keys in bytewise order).
-var encMode = sync.OnceValue(func() cbor.EncMode {
+var encMode = lazy[cbor.EncMode]{make: newEncMode}
+
+func newEncMode() cbor.EncMode {
 	em, err := cbor.EncOptions{Sort: cbor.SortBytewiseLexical, NilContainers: cbor.NilContainerAsEmpty}.EncMode()
 	if err != nil {
 		panic(err)
 	}
 	return em
-})
+}
 
 // parseManifest decodes manifest CBOR.
 func parseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
-	if err := decMode().Unmarshal(b, &m); err != nil {
+	if err := decMode.get().Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -159,7 +162,7 @@ func annotation(annotations map[string]cbor.RawMessage, key string, v any) (bool
 	if !ok || len(raw) == 0 || raw[0] == 0xf6 || raw[0] == 0xf7 { // null, undefined
 		return false, nil
 	}
-	if err := decMode().Unmarshal(raw, v); err != nil {
+	if err := decMode.get().Unmarshal(raw, v); err != nil {
 		return true, fmt.Errorf("annotation %q: %w", key, err)
 	}
 	return true, nil
@@ -229,7 +232,7 @@ func (m *Manifest) Dependency(alias string) (string, bool) {
 		return "", false
 	}
 	var s string
-	if err := decMode().Unmarshal(raw, &s); err == nil {
+	if err := decMode.get().Unmarshal(raw, &s); err == nil {
 		return s, true
 	}
 	return "(embedded)", true
@@ -248,10 +251,10 @@ func (m *Manifest) CommandNames() []string {
 // MarshalCBOR-free helpers for writers.
 
 // Marshal encodes the manifest as deterministic CBOR.
-func (m *Manifest) Marshal() ([]byte, error) { return encMode().Marshal(m) }
+func (m *Manifest) Marshal() ([]byte, error) { return encMode.get().Marshal(m) }
 
 // encodeValue encodes any value as deterministic CBOR, for building annotations.
-func encodeValue(v any) (cbor.RawMessage, error) { return encMode().Marshal(v) }
+func encodeValue(v any) (cbor.RawMessage, error) { return encMode.get().Marshal(v) }
 
 // ToJSONValue converts CBOR to a value encoding/json can marshal: maps with text
 // keys, byte strings as {"$bytes": "<hex>"}.

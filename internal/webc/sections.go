@@ -76,7 +76,7 @@ func parseSectioned(src *source, format Format) (*Container, error) {
 		return nil, formatErrAt("index", "", idxAt, err)
 	}
 	var idx indexWire
-	if _, err := decMode().UnmarshalFirst(idxRaw, &idx); err != nil { // zero padding follows (spec 3.3)
+	if _, err := decMode.get().UnmarshalFirst(idxRaw, &idx); err != nil { // zero padding follows (spec 3.3)
 		return nil, formatErrAt("index", "", idxAt+9, err)
 	}
 	if idx.Manifest == nil {

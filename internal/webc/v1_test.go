@@ -13,7 +13,7 @@ var tinyWasm = []byte("\x00asm\x01\x00\x00\x00")
 
 func mustCBOR(t testing.TB, v any) []byte {
 	t.Helper()
-	b, err := encMode().Marshal(v)
+	b, err := encMode.get().Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func v3Index(t *testing.T, file []byte) indexWire {
 	t.Helper()
 	n := binary.LittleEndian.Uint64(file[9:])
 	var idx indexWire
-	if _, err := decMode().UnmarshalFirst(file[17:17+n], &idx); err != nil {
+	if _, err := decMode.get().UnmarshalFirst(file[17:17+n], &idx); err != nil {
 		t.Fatal(err)
 	}
 	return idx

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -183,7 +181,7 @@ func (cv *tomlConverter) convert() (*Source, error) {
 }
 
 // depName is the "namespace/name" form Wasmer requires of a dependency.
-var depName = lazyRegexp(`^[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$`)
+var depName = lazyRegexp{pattern: `^[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$`}
 
 // dependencies converts [dependencies] into the manifest's `use` map.
 func (cv *tomlConverter) dependencies() (map[string]cbor.RawMessage, error) {
@@ -193,7 +191,7 @@ func (cv *tomlConverter) dependencies() (map[string]cbor.RawMessage, error) {
 	use := make(map[string]cbor.RawMessage, len(cv.m.Dependencies))
 	for _, dep := range sortedKeys(cv.m.Dependencies) {
 		line := cv.lines.at("dependencies", -1, dep)
-		if !depName().MatchString(dep) {
+		if !depName.get().MatchString(dep) {
 			return nil, cv.errAt(line, "dependency %q is not in the \"namespace/name\" form", dep)
 		}
 		req := strings.TrimSpace(cv.m.Dependencies[dep])
@@ -280,12 +278,12 @@ func atomKind(kind string) (string, bool) {
 }
 
 // uriScheme matches the start of an absolute URI: a scheme and a colon.
-var uriScheme = lazyRegexp(`^[A-Za-z][A-Za-z0-9+.-]*:\S+$`)
+var uriScheme = lazyRegexp{pattern: `^[A-Za-z][A-Za-z0-9+.-]*:\S+$`}
 
-func isURI(s string) bool { return uriScheme().MatchString(s) }
+func isURI(s string) bool { return uriScheme.get().MatchString(s) }
 
 // runnerWord is a runner given by name ("wasi", "wcgi", "emscripten").
-var runnerWord = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
+var runnerWord = lazyRegexp{pattern: `^[A-Za-z0-9][A-Za-z0-9._@+-]*$`}
 
 // runnerURI maps a v2 command's runner to its URI (spec 6.5).
 func runnerURI(runner string) (string, error) {
@@ -296,7 +294,7 @@ func runnerURI(runner string) (string, error) {
 		return RunnerWcgi, nil
 	case isURI(runner):
 		return runner, nil
-	case runnerWord().MatchString(runner):
+	case runnerWord.get().MatchString(runner):
 		return runnerPrefix + runner, nil
 	}
 	return "", fmt.Errorf("unknown runner %q", runner)
@@ -648,13 +646,13 @@ func tomlDecodeError(name string, err error) error {
 }
 
 // typeMismatch matches go-toml's message for a value of the wrong type.
-var typeMismatch = lazyRegexp(`^cannot decode TOML (\w+) into (?:.* of type )?(\S+)$`)
+var typeMismatch = lazyRegexp{pattern: `^cannot decode TOML (\w+) into (?:.* of type )?(\S+)$`}
 
 // tomlMessage shortens a decoder message; a type mismatch reads
 // `package.name: expected a string, found an integer`.
 func tomlMessage(de *toml.DecodeError) string {
 	msg := strings.TrimPrefix(de.Error(), "toml: ")
-	m := typeMismatch().FindStringSubmatch(msg)
+	m := typeMismatch.get().FindStringSubmatch(msg)
 	if m == nil {
 		return msg
 	}
@@ -775,9 +773,4 @@ func indexTomlLines(data []byte) tomlLines {
 		}
 	}
 	return lines
-}
-
-// lazyRegexp compiles a pattern on first use, not when wasirun starts.
-func lazyRegexp(pattern string) func() *regexp.Regexp {
-	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }

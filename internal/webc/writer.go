@@ -132,7 +132,7 @@ func manifestForWrite(s *Source) ([]byte, error) {
 	}
 	wapm := map[string]cbor.RawMessage{}
 	if raw, ok := m.Package["wapm"]; ok && len(raw) > 0 && raw[0] != 0xf6 && raw[0] != 0xf7 {
-		if err := decMode().Unmarshal(raw, &wapm); err != nil {
+		if err := decMode.get().Unmarshal(raw, &wapm); err != nil {
 			return nil, fmt.Errorf("package annotation %q is not a map: %w", "wapm", err)
 		}
 	}
@@ -368,7 +368,7 @@ func wrEncodeIndex(sections []*wrSection, volumeNames []string) []byte {
 		idx.Volumes[name] = entry(sections[2+i])
 	}
 	idx.Signature.Tag, idx.Signature.Value = "signature-none", []byte{}
-	b, err := encMode().Marshal(idx)
+	b, err := encMode.get().Marshal(idx)
 	if err != nil {
 		panic(err) // the index holds only integers, strings and byte strings
 	}
