@@ -1,13 +1,15 @@
 package main
 
 // wasirun run against the wazero CLI (v1.12, installed by the benchmark with go
-// install; both built with cgo off), side by side in one run: each iteration runs both, alternately, and
-// the figures reported are the medians of each and their ratio ("x-wazero",
-// wasirun's over wazero's). Run
+// install; both built with cgo off, both run from a fresh copy: see benchTools),
+// side by side in one run: each iteration runs both, alternately, and the figures
+// reported are the medians of each and their ratio ("x-wazero", wasirun's over
+// wazero's). make bench runs
 //
-//	go test -run '^$' -bench 'Startup|VolumeRead' -benchtime 40x ./cmd/wasirun
+//	go test -run '^$' -bench 'Startup(Warm|Cold)/tiny' -benchtime 200x ./cmd/wasirun
+//	go test -run '^$' -bench 'Startup(Warm|Cold)/go|VolumeRead' -benchtime 30x ./cmd/wasirun
 //
-// (make bench does). The cases, as the issue sets them:
+// The cases, as the issue sets them:
 //   - StartupWarm: the compilation cache filled; a tiny module (testguest.Hello,
 //     well under 1 KiB) and a 2-3 MB Go module (the probe).
 //   - StartupCold: an empty compilation cache every time, so each run compiles.
@@ -123,17 +125,44 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// benchTools returns both binaries, or stops b.
+// benchTools returns both binaries, each a fresh copy in a directory of the
+// benchmark's, or stops b.
+//
+// The copies are what make the comparison fair. How a file's pages came into the
+// page cache changes how fast a program starts from it: a binary the linker has
+// just written (through a memory mapping) or go install has renamed into place
+// started 9-11% slower on the project's machine than a copy of the same file
+// written in one go, and one read back from disk somewhere between. Without the
+// copies, wasirun, linked afresh for every benchmark run, was measured against a
+// wazero CLI whose state depended on what had happened to its file since it was
+// installed.
 func benchTools(b *testing.B) (wasirun, wazero string) {
 	b.Helper()
-	wasirun, err := buildOnce()
+	built, err := buildOnce()
 	if err != nil {
 		b.Fatal(err)
 	}
-	if wazero, err = wazeroCLI(); err != nil {
+	installed, err := wazeroCLI()
+	if err != nil {
 		b.Skipf("the wazero CLI is not available: %v", err)
 	}
+	dir := b.TempDir()
+	wasirun, wazero = filepath.Join(dir, "wasirun"), filepath.Join(dir, "wazero")
+	for _, c := range [][2]string{{built, wasirun}, {installed, wazero}} {
+		if err := copyFile(c[0], c[1]); err != nil {
+			b.Fatal(err)
+		}
+	}
 	return wasirun, wazero
+}
+
+// copyFile writes a copy of the executable src at dst with one write.
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o755)
 }
 
 // startupCases are the modules of the start-up benchmarks.

@@ -31,13 +31,13 @@ type rootOptions struct {
 // exit code 125 (wrap its Args validator with usageArgs). It must not set
 // PersistentPreRun(E): cobra would run it instead of the root's.
 func newCmdRoot(f *factory) *cobra.Command {
-	return newRoot(f,
+	return addCompletions(newRoot(f,
 		newCmdVersion(f, nil),
 		newCmdInspect(f, nil),
 		newCmdPackage(f),
 		newCmdFs(f),
 		newCmdRun(f, nil),
-	)
+	))
 }
 
 // commandNames are the names the root's commands answer to, cobra's help and
@@ -119,15 +119,22 @@ over the environment, which wins over the config file.`,
 		"log level: "+strings.Join(logLevelNames(), ", "))
 	pf.Var(newEnumValue(&opts.LogFormat, "console", "format", logFormatNames()), "log-format",
 		"log format: "+strings.Join(logFormatNames(), ", "))
-	// Errors here mean a flag name above is misspelled: a bug caught by any test.
-	mustFlag(cmd.MarkPersistentFlagFilename("config", "toml"))
-	mustFlag(cmd.RegisterFlagCompletionFunc("log-level",
-		cobra.FixedCompletions(logLevelNames(), cobra.ShellCompDirectiveNoFileComp)))
-	mustFlag(cmd.RegisterFlagCompletionFunc("log-format",
-		cobra.FixedCompletions(logFormatNames(), cobra.ShellCompDirectiveNoFileComp)))
 
 	cmd.AddCommand(subcommands...)
 	return cmd
+}
+
+// addCompletions declares how the shell completes the root's flags. Only the whole
+// tree has them: a completion request never gets the lean root (see
+// newCmdRootFor), and a run does not pay for them.
+func addCompletions(root *cobra.Command) *cobra.Command {
+	// Errors here mean a flag name is misspelled: a bug caught by any test.
+	mustFlag(root.MarkPersistentFlagFilename("config", "toml"))
+	mustFlag(root.RegisterFlagCompletionFunc("log-level",
+		cobra.FixedCompletions(logLevelNames(), cobra.ShellCompDirectiveNoFileComp)))
+	mustFlag(root.RegisterFlagCompletionFunc("log-format",
+		cobra.FixedCompletions(logFormatNames(), cobra.ShellCompDirectiveNoFileComp)))
+	return root
 }
 
 // persistentPreRun runs before every command: it fills unset flags from the

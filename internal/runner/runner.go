@@ -194,7 +194,7 @@ func execute(ctx context.Context, atom []byte, name string, system *wasi.System,
 	if err := system.Instantiate(ctx, r, imported); err != nil {
 		return ExitFailure, err
 	}
-	mod, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	mod, err := r.InstantiateModule(ctx, compiled, system.ModuleConfig().WithName("").WithStartFunctions())
 	if err != nil {
 		if code, err, ok := outcome(err, reason()); ok {
 			return code, err

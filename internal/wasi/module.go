@@ -160,7 +160,11 @@ func (s *System) instantiate(ctx context.Context, r wazero.Runtime, m hostModule
 	if n == 0 {
 		return nil
 	}
-	_, err := b.Instantiate(ctx)
+	compiled, err := b.Compile(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = r.InstantiateModule(ctx, compiled, s.ModuleConfig())
 	return err
 }
 

@@ -108,6 +108,14 @@ func (s *System) Close() error {
 	return nil
 }
 
+// ModuleConfig is the configuration to instantiate the guest with. Its random
+// source is the one random_get reads: the engine's default would seed a
+// math/rand generator (kilobytes of state, microseconds) for every module of a
+// run, none of which reads it.
+func (s *System) ModuleConfig() wazero.ModuleConfig {
+	return wazero.NewModuleConfig().WithRandSource(s.rand)
+}
+
 // Instantiate defines the host modules (wasi_snapshot_preview1, wasi_unstable)
 // in r, bound to this guest; a runtime runs one guest. imported, when not nil,
 // narrows them to the functions the guest imports (module, name): the engine
