@@ -1,0 +1,52 @@
+;; Loops of every shape the rewrite meets: nested, with parameters and results,
+;; left by br_table, and a function without loops. Each export returns a number
+;; that the test compares before and after the rewrite.
+(module
+  (import "env" "g" (global $imported i32))
+  (memory 1)
+  (global $own (mut i32) (i32.const 5))
+  (func $sum (export "sum") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $outer
+      (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+  (func (export "nested") (result i32)
+    (local $i i32) (local $j i32) (local $acc i32)
+    (loop $a
+      (local.set $j (i32.const 0))
+      (loop $b
+        (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $i) (local.get $j))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $b (i32.lt_u (local.get $j) (i32.const 300))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $a (i32.lt_u (local.get $i) (i32.const 300))))
+    (local.get $acc))
+  ;; A loop with a parameter and a result: the check must leave the stack alone.
+  (func (export "params") (result i64)
+    (i64.const 1)
+    (loop $l (param i64) (result i64)
+      (i64.mul (i64.const 3))
+      (i64.add (i64.extend_i32_u (global.get $own)))
+      (global.set $own (i32.sub (global.get $own) (i32.const 1)))
+      (br_if $l (global.get $own))))
+  (func (export "table") (param $k i32) (result i32)
+    (block $b2 (block $b1 (block $b0
+      (br_table $b0 $b1 $b2 (local.get $k)))
+      (return (i32.const 10)))
+      (return (i32.const 11)))
+    (i32.add (global.get $imported) (call $sum (i32.const 10))))
+  (func (export "memory") (result i32)
+    (i32.store offset=8 align=2 (i32.const 0) (i32.const 7))
+    (memory.fill (i32.const 64) (i32.const 9) (i32.const 16))
+    (memory.copy (i32.const 128) (i32.const 64) (i32.const 16))
+    (i32.add (i32.load offset=8 (i32.const 0)) (i32.load8_u (i32.const 130))))
+  (func (export "floats") (result f64)
+    (f64.add (f64.const 1.5) (f64.promote_f32 (f32.const 2.25))))
+  (func (export "select") (param i32) (result i64)
+    (select (result i64) (i64.const -7) (i64.const 1234567890123) (local.get 0)))
+  (func (export "sat") (result i32)
+    (i32.trunc_sat_f64_s (f64.const 1e30)))
+  (global (export "own") (mut i32) (i32.const 0))
+)
