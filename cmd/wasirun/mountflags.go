@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/wasirun/wasirun/internal/fsprep"
+	"github.com/wasirun/wasirun/internal/vfs"
 )
 
 // The mount flags shared by "run" and "fs":
@@ -18,6 +21,63 @@ import (
 //
 // A Windows drive letter starts a host path ("C:\data:/data" is C:\data at /data).
 // Host paths are made absolute against the working directory and must exist.
+
+// defaultMemoryFallback is the in-memory limit where the machine's memory is unknown.
+const defaultMemoryFallback = 2 << 30
+
+// mountFlags are the filesystem flags that "run" and "fs" share.
+type mountFlags struct {
+	Volumes     []string
+	Mapdirs     []string
+	Dirs        []string
+	Conflict    string
+	MemoryLimit string
+}
+
+// register adds the flags to fl.
+func (m *mountFlags) register(fl *pflag.FlagSet) {
+	stringListVar(fl, &m.Volumes, "volume", "map a host directory: `HOST:GUEST[:ro]` (HOST alone: the same path)")
+	stringListVar(fl, &m.Mapdirs, "mapdir", "map a host directory, Wasmer's older order: `GUEST:HOST` or GUEST::HOST")
+	stringListVar(fl, &m.Dirs, "dir", "map a host directory at the same path: `HOST[:ro]`")
+	fl.StringVar(&m.Conflict, "mount-conflict", "override", "when two mounts claim a path: override (the later wins) or fail")
+	fl.StringVar(&m.MemoryLimit, "fs-memory-limit", "", "bound on the in-memory filesystem: `SIZE` such as 512M or 1GiB (default: half the machine's memory)")
+}
+
+// options parses the flags into fsprep options; host paths are resolved against cwd.
+func (m *mountFlags) options(cwd string) (fsprep.Options, error) {
+	var opts fsprep.Options
+	for _, set := range []struct {
+		values []string
+		parse  func(string) (fsprep.UserMount, error)
+	}{{m.Volumes, parseVolume}, {m.Mapdirs, parseMapdir}, {m.Dirs, parseDir}} {
+		for _, v := range set.values {
+			um, err := set.parse(v)
+			if err != nil {
+				return opts, &usageError{err: err}
+			}
+			opts.User = append(opts.User, um)
+		}
+	}
+	if err := resolveHostPaths(opts.User, cwd); err != nil {
+		return opts, err
+	}
+	mode, err := fsprep.ParseConflictMode(m.Conflict)
+	if err != nil {
+		return opts, &usageError{err: fmt.Errorf("--mount-conflict: %w", err)}
+	}
+	opts.Conflict = mode
+	limit := machineMemory() / 2
+	if limit <= 0 {
+		limit = defaultMemoryFallback
+	}
+	if m.MemoryLimit != "" {
+		if limit, err = parseSize(m.MemoryLimit); err != nil {
+			return opts, &usageError{err: fmt.Errorf("--fs-memory-limit: %w", err)}
+		}
+	}
+	opts.Limiter = vfs.NewLimiter(limit)
+	return opts, nil
+}
 
 // mountFlagError reports a mount flag that cannot be used; it names the flag and
 // the value.
