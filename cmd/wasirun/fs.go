@@ -5,6 +5,8 @@ package main
 // mountflags.go, the output forms in fs_render.go.
 
 import (
+	"errors"
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -24,6 +26,9 @@ type FsOptions struct {
 	Mounts mountFlags
 	// Long is ls -l; Recursive is ls -R; JSON is --json.
 	Long, Recursive, JSON bool
+	// MaxBytes is cat's --max-bytes: a size (parseSize) after which cat stops;
+	// "" copies to the end, and refuses a device.
+	MaxBytes string
 	// Cwd is the directory host paths are relative to.
 	Cwd string
 }
@@ -64,7 +69,7 @@ func newCmdFsVerb(f *factory, verb, short string, needPath bool, runF func(strin
 		Example: map[string]string{
 			"ls":   "  wasirun fs ls pkg.webc /\n  wasirun fs ls -lR --volume ./data:/data pkg.webc /data\n  wasirun fs ls --json --volume .:/home app.wasm /home",
 			"tree": "  wasirun fs tree pkg.webc /settings",
-			"cat":  "  wasirun fs cat pkg.webc /settings/config.toml",
+			"cat":  "  wasirun fs cat pkg.webc /settings/config.toml\n  wasirun fs cat --max-bytes 16 pkg.webc /dev/urandom",
 			"stat": "  wasirun fs stat --json pkg.webc /settings/config.toml",
 		}[verb],
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,6 +98,8 @@ func newCmdFsVerb(f *factory, verb, short string, needPath bool, runF func(strin
 		cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON list of entries (schema in the README)")
 	case "stat":
 		cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the entry as JSON")
+	case "cat":
+		cmd.Flags().StringVar(&opts.MaxBytes, "max-bytes", "", "stop after `SIZE` bytes (1M, 4KiB); needed to read a device such as /dev/zero")
 	}
 	return cmd
 }
@@ -102,6 +109,12 @@ func fsRun(verb string, opts *FsOptions) error {
 	prep, err := opts.Mounts.options(opts.Cwd)
 	if err != nil {
 		return err
+	}
+	maxBytes := int64(-1)
+	if opts.MaxBytes != "" {
+		if maxBytes, err = parseSize(opts.MaxBytes); err != nil {
+			return &usageError{err: fmt.Errorf("--max-bytes: %w", err)}
+		}
 	}
 	c, err := webc.Open(opts.Package)
 	if err != nil {
@@ -118,11 +131,11 @@ func fsRun(verb string, opts *FsOptions) error {
 	out := opts.IO.Out
 	switch verb {
 	case "cat":
-		b, err := root.ReadFile(opts.Path)
-		if err != nil {
-			return err
+		_, err := root.Copy(out, opts.Path, maxBytes)
+		var de *fsprep.DeviceError
+		if errors.As(err, &de) {
+			return fmt.Errorf("%w (give --max-bytes SIZE to read its first SIZE bytes)", err)
 		}
-		_, err = out.Write(b)
 		return err
 	case "stat":
 		e, err := root.Describe(opts.Path)

@@ -30,10 +30,14 @@ func writeList(w io.Writer, entries []fsprep.Entry, long bool) error {
 		if e.Target != "" {
 			name += " -> " + e.Target
 		}
+		mount := e.Mount
+		if note := writesNote(e); note != "" {
+			mount += ", " + note
+		}
 		if long {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t(mount %s)\n", e.Type, e.Mode, e.Size, formatTime(e.Mtime), name, e.Source, e.Mount)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t(mount %s)\n", e.Type, e.Mode, e.Size, formatTime(e.Mtime), name, e.Source, mount)
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\t(mount %s)\n", name, e.Source, e.Mount)
+			fmt.Fprintf(tw, "%s\t%s\t(mount %s)\n", name, e.Source, mount)
 		}
 	}
 	return tw.Flush()
@@ -51,7 +55,39 @@ func writeStat(w io.Writer, e fsprep.Entry) error {
 	fmt.Fprintf(tw, "Modified:\t%s\n", formatTime(e.Mtime))
 	fmt.Fprintf(tw, "Source:\t%s\n", e.Source)
 	fmt.Fprintf(tw, "Mount:\t%s\n", e.Mount)
+	fmt.Fprintf(tw, "Writes:\t%s\n", writesText(e))
 	return tw.Flush()
+}
+
+// writesNote is what ls and tree say after the mount about writes to an entry,
+// where they are not what its source suggests: "read-only" when the mount refuses
+// them, "copy-on-write" when the entry comes from a host directory or a package
+// volume but its changes would stay in memory; "" otherwise (a tmp entry is
+// written in memory, a host entry of a read-write mount on the host).
+func writesNote(e fsprep.Entry) string {
+	switch {
+	case e.Writes == fsprep.WritesRefused:
+		return "read-only"
+	case e.Writes == fsprep.WritesMemory && e.Source != fsprep.SourceTmp:
+		return "copy-on-write"
+	}
+	return ""
+}
+
+// writesText says in words, for stat, where a change to the entry goes.
+func writesText(e fsprep.Entry) string {
+	switch e.Writes {
+	case fsprep.WritesHost:
+		return "host (changes reach the host directory)"
+	case fsprep.WritesRefused:
+		return "refused (a read-only mount)"
+	case fsprep.WritesMemory:
+		if e.Source != fsprep.SourceTmp {
+			return "memory (copy-on-write: the source is never changed; changes are gone after the run)"
+		}
+		return "memory (gone after the run)"
+	}
+	return e.Writes
 }
 
 // writeTree draws the entries (sorted by path, all below top) as a tree.
@@ -91,7 +127,11 @@ func writeTree(w io.Writer, top string, entries []fsprep.Entry) error {
 		if e.Target != "" {
 			name += " -> " + e.Target
 		}
-		fmt.Fprintf(w, "%s%s%s  [%s]\n", indent.String(), branch, name, e.Source)
+		source := e.Source
+		if note := writesNote(e); note != "" {
+			source += ", " + note
+		}
+		fmt.Fprintf(w, "%s%s%s  [%s]\n", indent.String(), branch, name, source)
 	}
 	return nil
 }
