@@ -1,21 +1,27 @@
 package main
 
-// End-to-end tests of `wasirun fs`: the built binary on the small
+// End-to-end tests of `wasirun fs`, and of --dir: the built binary on the small
 // package (and on a bare .wasm) with host directories mapped in. Outputs are golden
 // files with temporary paths replaced by $TMP: the in-memory base carries a fixed
 // time (fsprep.LayoutTime) and the test's host files another (fixedHostTime), so
 // ls -l and the JSON forms are golden too.
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wasirun/wasirun/internal/fsprep"
+	"github.com/wasirun/wasirun/internal/testguest"
 )
 
 // fixedHostTime is the modification time of everything fsHostDir makes.
@@ -215,6 +221,90 @@ func TestE2EFsCatLimits(t *testing.T) {
 	}
 }
 
+// runBinaryIn is runBinary with the working directory set to dir.
+func runBinaryIn(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	binary, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append(hermeticEnv(t), e2eCache(t)...)
+	if runtime.GOOS == "windows" {
+		cmd.Env = append(cmd.Env, "SYSTEMROOT="+os.Getenv("SYSTEMROOT"))
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		code = exitErr.ExitCode()
+	default:
+		t.Fatalf("running wasirun %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// TestE2EDirMount: `wasirun run --dir .` maps the working directory at its own
+// path, starts the guest there, and the guest's writes reach the host; a relative
+// --dir is mapped at its absolute path too.
+func TestE2EDirMount(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	probe := testguest.Build(t, "probe")
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, filepath.Join("sub", "keep.txt"), []byte("kept"))
+	run := func(args ...string) string {
+		t.Helper()
+		stdout, stderr, code := runBinaryIn(t, dir, append([]string{"run"}, args...)...)
+		if code != 0 || stderr != "" {
+			t.Fatalf("wasirun run %q: exit code %d, stderr %q", args, code, stderr)
+		}
+		return stdout
+	}
+	guestDir := filepath.ToSlash(dir)
+	if got := run("--dir", ".", probe, "cwd"); got != guestDir+"\n" {
+		t.Errorf("the guest starts in %q, want %q", got, guestDir)
+	}
+	run("--dir", ".", probe, "write", "out.txt", "written by the guest")
+	if b, err := os.ReadFile(filepath.Join(dir, "out.txt")); err != nil || string(b) != "written by the guest" {
+		t.Errorf("out.txt on the host: %q, %v", b, err)
+	}
+	run("--dir", "sub", probe, "write", guestDir+"/sub/new.txt", "through --dir sub")
+	if b, err := os.ReadFile(filepath.Join(dir, "sub", "new.txt")); err != nil || string(b) != "through --dir sub" {
+		t.Errorf("sub/new.txt on the host: %q, %v", b, err)
+	}
+	if got := run("--dir", ".", probe, "cat", "sub/keep.txt"); got != "kept" {
+		t.Errorf("cat sub/keep.txt = %q", got)
+	}
+	stdout, stderr, code := runBinaryIn(t, dir, "run", "--dir", ".:ro", probe, "write", "ro.txt", "x")
+	if code != 1 || !strings.Contains(stderr, "EROFS") {
+		t.Errorf("a write under --dir .:ro: exit code %d, stdout %q, stderr %q; want 1 and EROFS", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ro.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ro.txt on the host: %v", err)
+	}
+
+	var e fsprep.Entry
+	stdout, stderr, code = runBinaryIn(t, dir, "fs", "stat", "--json", "--dir", ".", probe, guestDir+"/out.txt")
+	if err := json.Unmarshal([]byte(stdout), &e); err != nil || code != 0 {
+		t.Fatalf("fs stat --json: exit code %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+	if want := (fsprep.Entry{Path: guestDir + "/out.txt", Type: "file", Size: 20, Mode: e.Mode, Mtime: e.Mtime, Source: "host:" + filepath.Join(dir, "out.txt"), Mount: guestDir, Writes: "host"}); e != want {
+		t.Errorf("fs stat = %+v\nwant %+v", e, want)
+	}
+}
+
 // TestE2EFsErrors: each bad input gives exit 125 and one line on stderr, compared
 // (with $TMP) with testdata/golden/fs-<name>.stderr.
 func TestE2EFsErrors(t *testing.T) {
@@ -244,6 +334,9 @@ func TestE2EFsErrors(t *testing.T) {
 		}},
 		{"cat-bad-max-bytes", func(dir, pkg, host string) []string {
 			return []string{"fs", "cat", "--max-bytes", "lots", pkg, "/dev/zero"}
+		}},
+		{"dir-host-root", func(dir, pkg, host string) []string {
+			return []string{"fs", "ls", "--dir", "/", pkg}
 		}},
 	}
 	for _, tt := range tests {

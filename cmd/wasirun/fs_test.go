@@ -157,6 +157,7 @@ func TestFsErrors(t *testing.T) {
 		{"cat of a directory", []string{"fs", "cat", pkg, "/data"}, "wasirun: guest path /data: is a directory\n"},
 		{"cat of a device", []string{"fs", "cat", pkg, "/dev/urandom"}, "wasirun: guest path /dev/urandom: is a device, whose reads may never end (give --max-bytes SIZE to read its first SIZE bytes)\n"},
 		{"bad --max-bytes", []string{"fs", "cat", "--max-bytes", "-1", pkg, "/dev/zero"}, `wasirun: --max-bytes: size "-1": want a number with an optional unit (512M, 1GiB)` + "\n"},
+		{"--dir of the host root", []string{"fs", "ls", "--dir", "/", pkg}, `wasirun: --dir "/": the host's root directory cannot be mapped at the guest's root, whose writes stay in memory: map it elsewhere (--volume /:/host), or give --volume /:/ for a copy-on-write view` + "\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			stdout, stderr, code := runTest(t, hermeticEnv(t), nil, tt.args...)

@@ -157,6 +157,11 @@ func Prepare(opts Options) (*Root, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mount of %s: %w", um.Host, err)
 		}
+		if guest != "/" && userAt[guest] && sameMount(others, guest, um) {
+			// The same directory twice at one path (--dir . --dir "$PWD"):
+			// one mount, and no conflict.
+			continue
+		}
 		hfs, err := vfs.NewHostDir(um.Host, um.ReadOnly)
 		if err != nil {
 			return nil, err
@@ -277,6 +282,17 @@ func volumeView(pm webc.Mount) (vfs.FS, error) {
 		return nil, fmt.Errorf("package mount %q: %q in volume %q is not a directory", pm.Guest, pm.Path, pm.VolumeName)
 	}
 	return vfs.NewTreeFS(e), nil
+}
+
+// sameMount reports whether the user mount at guest among mounts maps the same
+// host directory as um, with the same access.
+func sameMount(mounts []mounted, guest string, um UserMount) bool {
+	for _, m := range mounts {
+		if m.path == guest {
+			return m.user.Host == um.Host && m.user.ReadOnly == um.ReadOnly
+		}
+	}
+	return false
 }
 
 // under reports whether p is one of dirs or below one of them.
