@@ -22,8 +22,14 @@ SHELL       := bash
 # pages in the page cache in a form that made every start about 10% slower (until
 # the cache drops them) than a copy of the same file written in one go; so the
 # linked file is copied into place (a rename, so a running wasirun is not touched).
+#
+# The version is git describe's (the last tag, commits since it, the commit, and
+# -dirty with uncommitted changes; the commit alone before the first tag). Without
+# git, or outside a repository, it is empty and the binary reports its module
+# version, or (devel). VERSION=v1.2.3 make build sets it by hand.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN).link ./cmd/wasirun
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN).link ./cmd/wasirun
 	cp $(BIN).link $(BIN).new
 	mv -f $(BIN).new $(BIN)
 	rm -f $(BIN).link
