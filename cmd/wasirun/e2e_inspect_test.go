@@ -101,14 +101,29 @@ func TestE2EInspectFixtures(t *testing.T) {
 			}
 			golden(t, "inspect-"+name+".json", stdout)
 
-			// Every real package verifies.
+			// Every real package passes --verify; only those that carry hashes of
+			// their own (v1 with a checksum, v2, v3) are reported verified, the
+			// others say why not.
 			stdout, stderr, code = runBinary(t, nil, "inspect", "--json", "--verify", path)
 			if code != 0 || stderr != "" {
 				t.Fatalf("inspect --json --verify: exit code %d, stderr %q", code, stderr)
 			}
-			if err := json.Unmarshal([]byte(stdout), &report); err != nil || report["verified"] != true {
-				t.Errorf("inspect --verify: verified = %v (%v), want true", report["verified"], err)
+			report = nil
+			if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+				t.Fatalf("inspect --json --verify is not JSON: %v\n%s", err, stdout)
 			}
+			integrity, _ := report["integrity"].(map[string]any)
+			hashed := integrity["checksum"] == "sections" || integrity["checksum"] == "sha256" || integrity["checksum"] == "sha256-signed"
+			note, hasNote := report["verify_note"].(string)
+			if report["verified"] != hashed || hasNote == hashed || (hasNote && note == "") {
+				t.Errorf("inspect --verify: verified = %v, verify_note = %v for checksum %v; want verified %v and a note only when false",
+					report["verified"], report["verify_note"], integrity["checksum"], hashed)
+			}
+			stdout, stderr, code = runBinary(t, nil, "inspect", "--verify", path)
+			if code != 0 || stderr != "" {
+				t.Fatalf("inspect --verify: exit code %d, stderr %q", code, stderr)
+			}
+			golden(t, "inspect-verify-"+name+".txt", stdout)
 		})
 	}
 }
