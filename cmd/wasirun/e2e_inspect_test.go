@@ -442,6 +442,31 @@ func TestE2EDemoRoundTrip(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "manifest.json")); errors.Is(err, fs.ErrNotExist) {
 		t.Error("unpack wrote no manifest.json")
 	}
+
+	// package build of the unpacked directory gives back the same package: the
+	// same commands with their annotations, atoms with the same sha256, the same
+	// files under every mount, the same identity and readme (webctest.Differences).
+	rebuilt := filepath.Join(tmp, "rebuilt.webc")
+	stdout, stderr, code = runBinary(t, nil, "package", "build", out, "-o", rebuilt)
+	if code != 0 || stderr != "" {
+		toml, _ := os.ReadFile(filepath.Join(out, "wasmer.toml"))
+		t.Fatalf("package build of the unpacked demo: exit code %d, stdout %q, stderr %q\nwasmer.toml:\n%s", code, stdout, stderr, toml)
+	}
+	if d := rebuildDifferences(t, a, rebuilt); len(d) > 0 {
+		t.Errorf("the rebuilt demo differs:\n%s", strings.Join(d, "\n"))
+	}
+	// ... and the same guest: both run with the same output.
+	var outputs []string
+	for _, p := range []string{a, rebuilt} {
+		stdout, stderr, code = runBinary(t, nil, "run", p, "Alice")
+		if code != 0 || !strings.Contains(stdout, ", Alice!\n") || stderr != "" {
+			t.Errorf("run %s: exit code %d, stdout %q, stderr %q", filepath.Base(p), code, stdout, stderr)
+		}
+		outputs = append(outputs, stdout)
+	}
+	if outputs[0] != outputs[1] {
+		t.Errorf("the rebuilt demo prints\n%s\nwhere the demo prints\n%s", outputs[1], outputs[0])
+	}
 }
 
 // runBinaryStdin is runBinary with stdin fed from a pipe that carries input.
