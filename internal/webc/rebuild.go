@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/pelletier/go-toml/v2"
@@ -114,8 +116,29 @@ type rebuilder struct {
 	kept map[Entry]bool
 }
 
+// note adds a note. Control characters, which names from the package may hold,
+// are escaped: a note is printed to a terminal and written in a TOML comment,
+// where they are not allowed.
 func (rb *rebuilder) note(format string, args ...any) {
-	rb.notes = append(rb.notes, fmt.Sprintf(format, args...))
+	rb.notes = append(rb.notes, escapeControls(fmt.Sprintf(format, args...)))
+}
+
+// escapeControls writes every control character of s as Go escapes it ("\n",
+// "\x1b").
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // planRebuild makes the wasmer.toml that rebuilds c from the files Unpack writes,
@@ -156,7 +179,7 @@ func planRebuild(c *Container, vols []unpackVolume) (*rebuild, error) {
 	if len(rb.notes) > 0 {
 		head.WriteString("#\n# What a rebuild leaves out or changes:\n")
 		for _, n := range rb.notes {
-			head.WriteString("#   - " + strings.ReplaceAll(n, "\n", " ") + "\n")
+			head.WriteString("#   - " + n + "\n")
 		}
 	}
 	head.WriteString("\n")

@@ -282,6 +282,7 @@ func TestUnpackRebuildNotes(t *testing.T) {
 		{"volume_name": "/data", "mount_path": "data/"},
 		{"volume_name": "/data", "host_path": "/a.txt", "mount_path": "/file"},
 		{"from": "coreutils", "volume_name": "atom", "mount_path": "/usr"},
+		{"volume_name": "/data", "host_path": "/zero", "mount_path": "/red\x1b[31m\nline"},
 	})
 	s.Volumes["metadata"] = rtTree(t, map[string]string{"README.md": "# full\n", "docs/LICENSE": "MIT\n", "wasmer.toml": "[package]\n", "a": "", "b": "", "c": ""})
 	s.Volumes["cache"] = rtTree(t, map[string]string{"x": "not mounted"})
@@ -294,6 +295,7 @@ func TestUnpackRebuildNotes(t *testing.T) {
 		`the second mount at data/ (volume "/data") is left out: wasmer.toml mounts one directory at a path`,
 		`the mount at /file of "/a.txt" in volume "/data" is left out: that is no directory of the volume`,
 		`the mount at /usr of volume "atom" of the dependency "coreutils" is left out: wasmer.toml cannot mount a dependency's volume`,
+		`the mount at /red\x1b[31m\nline of "/zero" in volume "/data" is left out: that is no directory of the volume`,
 		`the readme /other.txt comes back in the metadata volume, not in volume "assets"`,
 		`the license-file /wasmer.toml of volume "metadata" comes back as /volumes/metadata/wasmer.toml in the metadata volume: its own path is one unpack writes`,
 		`the package annotation "extra" is left out: wasmer.toml has no place for it`,
