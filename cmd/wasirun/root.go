@@ -38,12 +38,13 @@ func newCmdRoot(f *factory) *cobra.Command {
 		newCmdPackage(f),
 		newCmdFs(f),
 		newCmdRun(f, nil),
+		newCmdCache(f, nil),
 	))
 }
 
 // commandNames are the names the root's commands answer to, cobra's help and
 // completion included (TestCommandNames holds it to newCmdRoot).
-var commandNames = []string{"completion", "fs", "help", "inspect", "package", "run", "version"}
+var commandNames = []string{"cache", "completion", "fs", "help", "inspect", "package", "run", "version"}
 
 // newCmdRootFor returns the root command for args: when they run a package
 // ("run ..." or "PKG ..." naming a file), a root holding only "run", since
