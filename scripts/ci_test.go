@@ -1,4 +1,5 @@
-// Package scripts holds the repository's helper scripts; its tests check .ci/run.
+// Package scripts holds the repository's helper scripts; its tests check .ci/run
+// and the links of the Markdown documentation.
 package scripts
 
 import (
