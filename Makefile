@@ -34,10 +34,11 @@ build:
 # that line added; it also sets WASIRUN_FIXTURES_STAMP (a digest of the fixtures
 # folder's listing), so that go test's cache, which does not look at files outside
 # the module, reruns the fixture tests when the fixtures appear or change.
+# TESTJSON=FILE also keeps go test's -json events in FILE (each test's Elapsed).
 test:
 	$(GO) vet ./...
 	$(GO) test -race -timeout 5m -run 'Hammer|Race' ./internal/vfs/
-	$(GO) run ./scripts/runtests -go $(GO) -- -timeout 10m ./...
+	$(GO) run ./scripts/runtests -go $(GO) $(if $(TESTJSON),-json $(TESTJSON)) -- -timeout 10m ./...
 
 ## docs: regenerate docs/cli, the per-command reference, from the command tree
 # go test fails (TestCLIDocs) when docs/cli is stale.

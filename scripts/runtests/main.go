@@ -11,7 +11,10 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./scripts/runtests [-go GO] [--] [go test flags] [packages]
+//	go run ./scripts/runtests [-go GO] [-json FILE] [--] [go test flags] [packages]
+//
+// -json FILE also writes go test's events to FILE, for a closer look (which tests
+// were slow: the "Elapsed" of each "pass" event).
 package main
 
 import (
@@ -41,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("runtests", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	goCmd := fl.String("go", "go", "the go command to run")
+	jsonFile := fl.String("json", "", "also write go test's events to `file`")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -57,6 +61,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "runtests: %v\n", err)
 		return 1
 	}
+	var in io.Reader = out
+	if *jsonFile != "" {
+		f, err := os.Create(*jsonFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "runtests: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		in = io.TeeReader(out, f)
+	}
 	// Ctrl-C reaches go test too (same process group): wait for it to stop, and
 	// report what it printed by then.
 	signal.Notify(make(chan os.Signal, 1), os.Interrupt)
@@ -65,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	r := newReport(stdout, modulePath())
-	readErr := r.read(out)
+	readErr := r.read(in)
 	waitErr := cmd.Wait()
 	r.printSkips()
 	if readErr != nil {

@@ -152,7 +152,8 @@ exit 3
 	t.Setenv(testfixtures.EnvDir, fixtures)
 
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"-go", fake, "--", "-count=1", "./..."}, &stdout, &stderr)
+	events := filepath.Join(dir, "events.json")
+	code := run([]string{"-go", fake, "-json", events, "--", "-count=1", "./..."}, &stdout, &stderr)
 	if code != 3 {
 		t.Errorf("exit status %d, want go's 3", code)
 	}
@@ -161,6 +162,17 @@ exit 3
 	}
 	if stderr.String() != "go: on stderr\n" {
 		t.Errorf("stderr %q", stderr.String())
+	}
+	if b, err := os.ReadFile(events); err != nil || bytes.Count(b, []byte("\n")) != 3 || !bytes.HasPrefix(b, []byte(`{"Action":"start","Package":"m/p"}`+"\n")) {
+		t.Errorf("-json file: %v\n%s", err, b)
+	}
+
+	// A -json file that cannot be created: go test does not start.
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"-go", fake, "-json", filepath.Join(dir, "no", "such", "dir")}, &stdout, &stderr); code != 1 ||
+		!strings.HasPrefix(stderr.String(), "runtests: open ") || stdout.Len() != 0 {
+		t.Errorf("bad -json file: status %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 
 	// go that cannot be started: one line, status 1.
