@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -161,18 +162,38 @@ func TestPath(t *testing.T) {
 	}
 }
 
-// TestPathSkipsForReal checks that Path stops a real test: the line after it
-// does not run.
-func TestPathSkipsForReal(t *testing.T) {
-	t.Setenv(EnvDir, filepath.Join(t.TempDir(), "absent"))
-	t.Setenv("CI", "")
-	ran := false
-	t.Run("sub", func(t *testing.T) {
-		Path(t)
-		ran = true
-	})
-	if ran {
-		t.Error("Path returned to a test whose fixtures are absent")
+// TestPathStopsARealTest runs this test binary again, in a child whose fixtures
+// are absent, so that the child's skip is not one of this run's (make test lists
+// skipped fixture tests): Path skips the child's test, or fails it with CI=true,
+// and the line after Path does not run.
+func TestPathStopsARealTest(t *testing.T) {
+	if os.Getenv("TESTFIXTURES_CHILD") == "1" {
+		Path(t, "packages")
+		fmt.Println("Path returned")
+		return
+	}
+	absent := filepath.Join(t.TempDir(), "absent")
+	tests := []struct {
+		ci, want string
+		code     int
+	}{
+		{"", "--- SKIP: TestPathStopsARealTest", 0},
+		{"true", "--- FAIL: TestPathStopsARealTest", 1},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPathStopsARealTest$", "-test.v")
+		cmd.Env = append(os.Environ(), "TESTFIXTURES_CHILD=1", EnvDir+"="+absent, "CI="+tt.ci)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if exitErr, ok := err.(*exec.ExitError); ok {
+			code = exitErr.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		s := string(out)
+		if code != tt.code || !strings.Contains(s, tt.want) || !strings.Contains(s, Marker) || strings.Contains(s, "Path returned") {
+			t.Errorf("CI=%q: exit status %d, want %d and %q; output:\n%s", tt.ci, code, tt.code, tt.want, s)
+		}
 	}
 }
 
