@@ -13,7 +13,7 @@ BIN      := bin/wasirun
 SHELL       := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: build test bench fuzz check demo clean
+.PHONY: build test docs bench fuzz check demo clean
 
 ## build: the wasirun binary in bin/, statically linked (CGO_ENABLED=0)
 # Without cgo the binary loads no libc and no dynamic linker: it starts about a
@@ -34,11 +34,22 @@ build:
 	mv -f $(BIN).new $(BIN)
 	rm -f $(BIN).link
 
-## test: vet and every test; .ci/run calls this, and it stays under 10 minutes
+## test: vet and every test; .ci/run calls this, and it stays under 10 minutes.
+## The last line names every test skipped because a shared fixture is absent.
+# scripts/runtests is go test -json turned back into go test's usual output, with
+# that line added; it also sets WASIRUN_FIXTURES_STAMP (a digest of the fixtures
+# folder's listing), so that go test's cache, which does not look at files outside
+# the module, reruns the fixture tests when the fixtures appear or change.
+# TESTJSON=FILE also keeps go test's -json events in FILE (each test's Elapsed).
 test:
 	$(GO) vet ./...
-	$(GO) test -timeout 10m ./...
 	$(GO) test -race -timeout 5m -run 'Hammer|Race' ./internal/vfs/
+	$(GO) run ./scripts/runtests -go $(GO) $(if $(TESTJSON),-json $(TESTJSON)) -- -timeout 10m ./...
+
+## docs: regenerate docs/cli, the per-command reference, from the command tree
+# go test fails (TestCLIDocs) when docs/cli is stale.
+docs:
+	$(GO) test ./cmd/wasirun -run '^TestCLIDocs$$' -update
 
 ## bench: every benchmark, with allocations; then wasirun run against the wazero
 ## CLI, side by side (medians of 200 runs each for the tiny module, 30 for the

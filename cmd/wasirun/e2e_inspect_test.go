@@ -22,33 +22,48 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasirun/wasirun/internal/testfixtures"
 	"github.com/wasirun/wasirun/internal/testguest"
 )
 
-// fixturePackages is the directory of the real packages, relative to this test's
-// working directory (the package directory, cmd/wasirun), so that the "file" field
-// of the reports, which repeats the path given, is the same on every machine.
-var fixturePackages = filepath.Join("..", "..", "..", "shared", "fixtures", "packages")
+// fixturePackages returns the absolute path of the folder of real packages in the
+// shared fixtures, or stops the test when it is absent (testfixtures.Path).
+func fixturePackages(t *testing.T) string {
+	t.Helper()
+	return testfixtures.Path(t, "packages")
+}
 
 // fixtures returns the paths of the real packages (every file in fixturePackages
-// but the reference decoder's .json descriptions), or skips the test when the
-// directory is absent.
+// but the reference decoder's .json descriptions), or stops the test when there
+// are none.
 func fixtures(t *testing.T) []string {
 	t.Helper()
-	entries, err := os.ReadDir(fixturePackages)
+	dir := fixturePackages(t)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		t.Skipf("real packages not available (%v): they live in ../shared/fixtures/packages beside the project", err)
+		t.Fatal(err)
 	}
 	var paths []string
 	for _, e := range entries {
 		if e.Type().IsRegular() && !strings.HasSuffix(e.Name(), ".json") {
-			paths = append(paths, filepath.Join(fixturePackages, e.Name()))
+			paths = append(paths, filepath.Join(dir, e.Name()))
 		}
 	}
 	if len(paths) == 0 {
-		t.Skipf("no real packages in %s", fixturePackages)
+		testfixtures.Unavailable(t, "no real packages in %s", dir)
 	}
 	return paths
+}
+
+// goldenFixturePackages is how golden files spell the folder of the real
+// packages: its default place seen from this package's directory, whatever
+// WASIRUN_FIXTURES says, so that the golden files are the same on every machine.
+const goldenFixturePackages = "../../../shared/fixtures/packages"
+
+// fixtureOutput returns what the binary printed about the real package at path,
+// with the folder of the path spelled as in golden files.
+func fixtureOutput(s, path string) string {
+	return strings.ReplaceAll(s, filepath.Dir(path), goldenFixturePackages)
 }
 
 // normalise replaces the temporary directory dir in s with $TMP.
@@ -86,7 +101,7 @@ func TestE2EInspectFixtures(t *testing.T) {
 			if code != 0 || stderr != "" {
 				t.Fatalf("inspect: exit code %d, stderr %q", code, stderr)
 			}
-			golden(t, "inspect-"+name+".txt", stdout)
+			golden(t, "inspect-"+name+".txt", fixtureOutput(stdout, path))
 
 			stdout, stderr, code = runBinary(t, nil, "inspect", "--json", path)
 			if code != 0 || stderr != "" {
@@ -99,7 +114,7 @@ func TestE2EInspectFixtures(t *testing.T) {
 			if report["file"] != path {
 				t.Errorf("file = %v, want %q", report["file"], path)
 			}
-			golden(t, "inspect-"+name+".json", stdout)
+			golden(t, "inspect-"+name+".json", fixtureOutput(stdout, path))
 
 			// Every real package passes --verify; only those that carry hashes of
 			// their own (v1 with a checksum, v2, v3) are reported verified, the

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/wasirun/wasirun/internal/testfixtures"
 )
 
 // utParse writes s as v3 and reads it back.
@@ -122,11 +124,7 @@ func TestUnpackRoundTrip(t *testing.T) {
 }
 
 func TestUnpackFixture(t *testing.T) {
-	path := filepath.Join(wtFixturesDir, wtV3Fixture)
-	c, err := Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("the real v3 package %s is absent (the shared fixtures folder beside the project)", path)
-	}
+	c, err := Open(testfixtures.Path(t, "packages", wtV3Fixture))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
