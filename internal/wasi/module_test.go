@@ -167,3 +167,13 @@ func TestDefineImported(t *testing.T) {
 		t.Errorf("%s defined with none of its functions imported", moduleUnstable)
 	}
 }
+
+// TestDefineTwice: the host modules are defined once per runtime; a second
+// Define fails, naming the module.
+func TestDefineTwice(t *testing.T) {
+	r := newRuntime(t)
+	err := Define(context.Background(), r, nil)
+	if err == nil || !strings.Contains(err.Error(), modulePreview1) {
+		t.Errorf("second Define = %v, want an error naming %s", err, modulePreview1)
+	}
+}
