@@ -13,7 +13,7 @@ BIN      := bin/wasirun
 SHELL       := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: build test bench fuzz check demo clean
+.PHONY: build test docs bench fuzz check demo clean
 
 ## build: the wasirun binary in bin/, statically linked (CGO_ENABLED=0)
 # Without cgo the binary loads no libc and no dynamic linker: it starts about a
@@ -22,17 +22,34 @@ SHELL       := bash
 # pages in the page cache in a form that made every start about 10% slower (until
 # the cache drops them) than a copy of the same file written in one go; so the
 # linked file is copied into place (a rename, so a running wasirun is not touched).
+#
+# The version is git describe's (the last tag, commits since it, the commit, and
+# -dirty with uncommitted changes; the commit alone before the first tag). Without
+# git, or outside a repository, it is empty and the binary reports its module
+# version, or (devel). VERSION=v1.2.3 make build sets it by hand.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN).link ./cmd/wasirun
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN).link ./cmd/wasirun
 	cp $(BIN).link $(BIN).new
 	mv -f $(BIN).new $(BIN)
 	rm -f $(BIN).link
 
-## test: vet and every test; .ci/run calls this, and it stays under 10 minutes
+## test: vet and every test; .ci/run calls this, and it stays under 10 minutes.
+## The last line names every test skipped because a shared fixture is absent.
+# scripts/runtests is go test -json turned back into go test's usual output, with
+# that line added; it also sets WASIRUN_FIXTURES_STAMP (a digest of the fixtures
+# folder's listing), so that go test's cache, which does not look at files outside
+# the module, reruns the fixture tests when the fixtures appear or change.
+# TESTJSON=FILE also keeps go test's -json events in FILE (each test's Elapsed).
 test:
 	$(GO) vet ./...
-	$(GO) test -timeout 10m ./...
 	$(GO) test -race -timeout 5m -run 'Hammer|Race' ./internal/vfs/
+	$(GO) run ./scripts/runtests -go $(GO) $(if $(TESTJSON),-json $(TESTJSON)) -- -timeout 10m ./...
+
+## docs: regenerate docs/cli, the per-command reference, from the command tree
+# go test fails (TestCLIDocs) when docs/cli is stale.
+docs:
+	$(GO) test ./cmd/wasirun -run '^TestCLIDocs$$' -update
 
 ## bench: every benchmark, with allocations; then wasirun run against the wazero
 ## CLI, side by side (medians of 200 runs each for the tiny module, 30 for the

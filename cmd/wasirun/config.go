@@ -26,6 +26,27 @@ import (
 //
 // The environment is the one given to run (factory.Getenv), never os.Getenv.
 //
+// Every value written as one string — an environment variable, or a string in
+// the config file — is read by one rule per kind of flag:
+//
+//   - a list flag (--env, --volume, --mapdir, --dir) takes a comma-separated
+//     list: WASIRUN_VOLUME=./a:/a,./b:/b. Spaces around an item are dropped. An
+//     item that holds a comma, a double quote, or spaces at its ends is written in
+//     double quotes, a double quote inside them doubled, as in CSV and pflag's
+//     StringSlice: WASIRUN_ENV='A=1,"LIST=x,y",B=2'. An empty item is an error
+//     (write "" for an empty value); an empty string is an empty list. In the
+//     config file an array lists the items with no quoting at all
+//     (env = ["LIST=x,y", "B=2"]). On the command line every use of a list flag
+//     is one item, commas and all.
+//   - a boolean flag takes true or false, 1 or 0, t or f, yes or no, on or off,
+//     in any case (WASIRUN_FORWARD_ENV=yes); in the config file also a TOML
+//     boolean.
+//   - any other flag takes what the flag takes on the command line.
+//
+// The separator is a comma rather than the path-list separator (":" on Unix,
+// which every --volume value holds) or a newline (which no shell or CI file
+// writes comfortably); quoting covers the rare value with a comma in it.
+//
 // The file is decoded with go-toml into a map, not through viper: viper links
 // net/http, YAML, dotenv and file-watching packages whose initialisation alone
 // cost about a millisecond of every start, and wasirun used nothing of it that
@@ -43,9 +64,16 @@ func envKey(flagName string) string {
 }
 
 // notConfigurable reports whether a flag is left alone by the environment and the
-// config file: --help, and --config itself (which WASIRUN_CONFIG replaces).
-func notConfigurable(name string) bool {
-	return name == "help" || name == "config"
+// config file: --help and --version (which act before any configuration is
+// read), --config itself (which WASIRUN_CONFIG replaces), and the other spellings
+// of a flag (aliasVar), which would set the same flag twice.
+func notConfigurable(fl *pflag.Flag) bool {
+	switch fl.Name {
+	case "help", "config", "version":
+		return true
+	}
+	_, alias := fl.Annotations[aliasAnnotation]
+	return alias
 }
 
 // defaultConfigPath returns $XDG_CONFIG_HOME/wasirun/config.toml, else
@@ -145,7 +173,7 @@ func checkConfigKeys(c config, root *cobra.Command) error {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		add := func(fl *pflag.Flag) {
-			if !notConfigurable(fl.Name) {
+			if !notConfigurable(fl) {
 				known[strings.ToLower(fl.Name)] = true
 			}
 		}
@@ -179,10 +207,13 @@ func checkConfigKeys(c config, root *cobra.Command) error {
 // there is none; path names it in errors). An empty environment variable counts as
 // unset. flags is a command's Flags() after parsing, which holds its inherited
 // flags too.
-func fillFlags(flags *pflag.FlagSet, getenv func(string) string, c config, path string) error {
-	var err error
+//
+// When lenient is set, a value of the config file that a flag refuses is skipped
+// instead of stopping everything: the flag keeps its default, and the first such
+// error comes back as skipped. A value from the environment is never skipped.
+func fillFlags(flags *pflag.FlagSet, getenv func(string) string, c config, path string, lenient bool) (skipped, err error) {
 	flags.VisitAll(func(fl *pflag.Flag) { // sorted by name: the first error is always the same
-		if err != nil || fl.Changed || notConfigurable(fl.Name) {
+		if err != nil || fl.Changed || notConfigurable(fl) {
 			return
 		}
 		if val := getenv(envKey(fl.Name)); val != "" {
@@ -193,16 +224,37 @@ func fillFlags(flags *pflag.FlagSet, getenv func(string) string, c config, path 
 		}
 		if val, ok := c[fl.Name]; ok {
 			if e := setFlagFromConfig(flags, fl, val); e != nil {
-				err = fmt.Errorf("config file %s: %s: %w", path, fl.Name, e)
+				e = fmt.Errorf("config file %s: %s: %w", path, fl.Name, e)
+				switch {
+				case !lenient:
+					err = e
+				case skipped == nil:
+					skipped = e
+				}
 			}
 		}
 	})
-	return err
+	return skipped, err
 }
 
-// setFlag sets fl from a string, as if it had been given on the command line
-// (a list flag parses it as it parses a command-line value).
+// setFlag sets fl from one string, from the environment or the config file: a
+// list flag splits it (splitList), a boolean flag reads it with parseBool, any
+// other flag parses it as it parses a command-line value.
 func setFlag(flags *pflag.FlagSet, fl *pflag.Flag, val string) error {
+	if list, ok := fl.Value.(pflag.SliceValue); ok {
+		items, err := splitList(val)
+		if err != nil {
+			return fmt.Errorf("invalid value %q: %w", val, err)
+		}
+		return replaceList(fl, list, items)
+	}
+	if fl.Value.Type() == "bool" {
+		b, ok := parseBool(val)
+		if !ok {
+			return fmt.Errorf("invalid value %q: want true or false (or 1/0, t/f, yes/no, on/off)", val)
+		}
+		val = strconv.FormatBool(b)
+	}
 	if err := flags.Set(fl.Name, val); err != nil {
 		var invalid *pflag.InvalidValueError
 		if errors.As(err, &invalid) {
@@ -213,8 +265,18 @@ func setFlag(flags *pflag.FlagSet, fl *pflag.Flag, val string) error {
 	return nil
 }
 
-// setFlagFromConfig sets fl from a decoded TOML value: a list for a list flag
-// (volume = ["a:/a", "b:/b"]), a string, number or boolean for any other.
+// replaceList sets a list flag to items and marks it set.
+func replaceList(fl *pflag.Flag, list pflag.SliceValue, items []string) error {
+	if err := list.Replace(items); err != nil {
+		return fmt.Errorf("invalid value %q: %w", items, err)
+	}
+	fl.Changed = true
+	return nil
+}
+
+// setFlagFromConfig sets fl from a decoded TOML value: an array for a list flag
+// (volume = ["a:/a", "b:/b"]), or a string, number or boolean for any flag
+// (setFlag reads it as the environment's string).
 func setFlagFromConfig(flags *pflag.FlagSet, fl *pflag.Flag, val any) error {
 	switch val := val.(type) {
 	case []any:
@@ -230,14 +292,72 @@ func setFlagFromConfig(flags *pflag.FlagSet, fl *pflag.Flag, val any) error {
 			}
 			items[i] = fmt.Sprint(item)
 		}
-		if err := list.Replace(items); err != nil {
-			return fmt.Errorf("invalid value %q: %w", items, err)
-		}
-		fl.Changed = true
-		return nil
+		return replaceList(fl, list, items)
 	case map[string]any:
 		return errors.New("want a value, not a table")
 	default:
 		return setFlag(flags, fl, fmt.Sprint(val))
+	}
+}
+
+// parseBool reads a boolean written in the environment or the config file:
+// strconv.ParseBool's forms, yes/no and on/off, in any case.
+func parseBool(s string) (value, ok bool) {
+	switch strings.ToLower(s) {
+	case "1", "t", "true", "yes", "on":
+		return true, true
+	case "0", "f", "false", "no", "off":
+		return false, true
+	}
+	return false, false
+}
+
+// splitList splits a list written as one string (see the comment at the top of
+// this file): items separated by commas, spaces around them dropped, an item in
+// double quotes taken as it is with "" for a double quote. Its errors count
+// items from 1.
+func splitList(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var items []string
+	for n := 1; ; n++ {
+		s = strings.TrimLeft(s, " \t")
+		var item string
+		if strings.HasPrefix(s, `"`) {
+			var b strings.Builder
+			i := 1
+			for {
+				j := strings.IndexByte(s[i:], '"')
+				if j < 0 {
+					return nil, fmt.Errorf("item %d: the double quote that opens it is never closed", n)
+				}
+				b.WriteString(s[i : i+j])
+				i += j + 1
+				if !strings.HasPrefix(s[i:], `"`) {
+					break
+				}
+				b.WriteByte('"') // "" inside quotes
+				i++
+			}
+			item, s = b.String(), strings.TrimLeft(s[i:], " \t")
+			if s != "" && s[0] != ',' {
+				return nil, fmt.Errorf("item %d: text after its closing double quote (quote the whole item)", n)
+			}
+		} else {
+			end := strings.IndexByte(s, ',')
+			if end < 0 {
+				end = len(s)
+			}
+			item, s = strings.TrimRight(s[:end], " \t"), s[end:]
+			if item == "" {
+				return nil, fmt.Errorf("item %d is empty (write \"\" for an empty item)", n)
+			}
+		}
+		items = append(items, item)
+		if s == "" {
+			return items, nil
+		}
+		s = s[1:] // the comma
 	}
 }

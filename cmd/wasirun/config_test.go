@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,6 +70,37 @@ func TestConfigPrecedence(t *testing.T) {
 			name: "env of a local flag, with '-' as '_'",
 			env:  []string{"WASIRUN_CACHE_DIR=/env", "WASIRUN_VOLUME=e:/e", "WASIRUN_JOBS=8", "WASIRUN_VERBOSE=1"},
 			want: map[string]string{"cache-dir": "/env", "volume": "[e:/e]", "jobs": "8", "verbose": "true"},
+		},
+		{
+			name: "a list in one variable: commas, spaces around items, quotes",
+			env:  []string{`WASIRUN_VOLUME=e:/e, "f,g:/f" ,h:/h`},
+			want: map[string]string{"volume": `[e:/e,"f,g:/f",h:/h]`},
+		},
+		{
+			name:   "a list in one string of the config file, as in the environment",
+			config: "volume = 'a:/a,\"b,c:/b\"'\n",
+			want:   map[string]string{"volume": `[a:/a,"b,c:/b"]`},
+		},
+		{
+			name:   "an array in the config file is taken item by item, commas and all",
+			config: "volume = [\"a,b:/a\", \" c:/c\"]\n",
+			want:   map[string]string{"volume": `["a,b:/a"," c:/c"]`},
+		},
+		{
+			name: "booleans in words",
+			env:  []string{"WASIRUN_VERBOSE=Yes"},
+			want: map[string]string{"verbose": "true"},
+		},
+		{
+			name:   "booleans in words in the config file",
+			config: "verbose = \"ON\"\n",
+			want:   map[string]string{"verbose": "true"},
+		},
+		{
+			name:   "a false word beats a true config",
+			env:    []string{"WASIRUN_VERBOSE=off"},
+			config: "verbose = true\n",
+			want:   map[string]string{"verbose": "false"},
 		},
 		{
 			name:   "env beats config file",
@@ -184,6 +216,26 @@ func TestConfigPrecedence(t *testing.T) {
 			wantErr: "wasirun: WASIRUN_LOG_LEVEL: invalid value \"loud\": " + wantLevels + "\n",
 		},
 		{
+			name:    "bad boolean in the environment",
+			env:     []string{"WASIRUN_VERBOSE=maybe"},
+			wantErr: "wasirun: WASIRUN_VERBOSE: invalid value \"maybe\": want true or false (or 1/0, t/f, yes/no, on/off)\n",
+		},
+		{
+			name:    "bad boolean in the config file",
+			config:  "verbose = \"sometimes\"\n",
+			wantErr: "wasirun: config file $TMP/xdg/wasirun/config.toml: verbose: invalid value \"sometimes\": want true or false (or 1/0, t/f, yes/no, on/off)\n",
+		},
+		{
+			name:    "empty item in a list",
+			env:     []string{"WASIRUN_VOLUME=a:/a,,b:/b"},
+			wantErr: "wasirun: WASIRUN_VOLUME: invalid value \"a:/a,,b:/b\": item 2 is empty (write \"\" for an empty item)\n",
+		},
+		{
+			name:    "unclosed quote in a list",
+			env:     []string{`WASIRUN_VOLUME=a:/a,"b:/b`},
+			wantErr: "wasirun: WASIRUN_VOLUME: invalid value \"a:/a,\\\"b:/b\": item 2: the double quote that opens it is never closed\n",
+		},
+		{
 			name:    "bad number in the environment",
 			env:     []string{"WASIRUN_JOBS=many"},
 			wantErr: "wasirun: WASIRUN_JOBS: invalid value \"many\": strconv.ParseInt: parsing \"many\": invalid syntax\n",
@@ -276,5 +328,210 @@ func TestEnvKey(t *testing.T) {
 		if got := envKey(flag); got != want {
 			t.Errorf("envKey(%q) = %q, want %q", flag, got, want)
 		}
+	}
+}
+
+func TestSplitList(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    []string
+		wantErr string
+	}{
+		{"", nil, ""},
+		{"  ", nil, ""},
+		{"a", []string{"a"}, ""},
+		{"a:/a,b:/b", []string{"a:/a", "b:/b"}, ""},
+		{" a , b\t", []string{"a", "b"}, ""},
+		{"A=1 2,B= x", []string{"A=1 2", "B= x"}, ""},
+		{`"A=x,y",B=2`, []string{"A=x,y", "B=2"}, ""},
+		{`" spaced ",""`, []string{" spaced ", ""}, ""},
+		{`"say ""hi""",b`, []string{`say "hi"`, "b"}, ""},
+		{`A="x"`, []string{`A="x"`}, ""}, // a quote matters only at the start of an item
+		{`"a" ,b`, []string{"a", "b"}, ""},
+		{"a\nb,c", []string{"a\nb", "c"}, ""}, // newlines are text, not separators
+		{"a,", nil, `item 2 is empty (write "" for an empty item)`},
+		{",a", nil, `item 1 is empty (write "" for an empty item)`},
+		{"a, ,b", nil, `item 2 is empty (write "" for an empty item)`},
+		{`"a`, nil, "item 1: the double quote that opens it is never closed"},
+		{`a,"b""`, nil, "item 2: the double quote that opens it is never closed"},
+		{`"a"b,c`, nil, "item 1: text after its closing double quote (quote the whole item)"},
+	}
+	for _, tt := range tests {
+		got, err := splitList(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("splitList(%q) = %q, %v; want error %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("splitList(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseBool(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"1", "t", "T", "true", "TRUE", "True", "yes", "YES", "Yes", "on", "On", "ON"} {
+		if v, ok := parseBool(s); !v || !ok {
+			t.Errorf("parseBool(%q) = %v, %v; want true", s, v, ok)
+		}
+	}
+	for _, s := range []string{"0", "f", "F", "false", "FALSE", "no", "No", "off", "OFF"} {
+		if v, ok := parseBool(s); v || !ok {
+			t.Errorf("parseBool(%q) = %v, %v; want false", s, v, ok)
+		}
+	}
+	for _, s := range []string{"", "2", "y", "n", "maybe", " yes", "yes "} {
+		if _, ok := parseBool(s); ok {
+			t.Errorf("parseBool(%q) accepted", s)
+		}
+	}
+}
+
+// TestRunFlagsFromEnvAndConfig fills run's real flags: several --env and --volume
+// entries from one variable, a word for --forward-env, arrays in the config file.
+func TestRunFlagsFromEnvAndConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		env    []string
+		config string
+		want   RunOptions // Env, ForwardEnv, NoCache and Mounts.Volumes are compared
+	}{
+		{"env and volume lists", []string{`WASIRUN_ENV=A=1,"LIST=x,y", B=2`, "WASIRUN_VOLUME=./a:/a,./b:/b"}, "",
+			RunOptions{Env: []string{"A=1", "LIST=x,y", "B=2"}, Mounts: mountFlags{Volumes: []string{"./a:/a", "./b:/b"}}}},
+		{"booleans in words", []string{"WASIRUN_FORWARD_ENV=yes", "WASIRUN_NO_CACHE=On"}, "",
+			RunOptions{ForwardEnv: true, NoCache: true}},
+		{"arrays in the config file", nil, "env = [\"A=1\", \"LIST=x,y\"]\nvolume = [\"./a:/a\"]\nforward-env = \"no\"\n",
+			RunOptions{Env: []string{"A=1", "LIST=x,y"}, Mounts: mountFlags{Volumes: []string{"./a:/a"}}}},
+		{"keys of other commands are known to a run", nil, "json = true\nverify = true\nlong = true\nno-cache = 1\n",
+			RunOptions{NoCache: true}},
+		{"a string in the config file is a list too", nil, "env = 'A=1,\"LIST=x,y\"'\n",
+			RunOptions{Env: []string{"A=1", "LIST=x,y"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := hermeticEnv(t)
+			if tt.config != "" {
+				cfg := filepath.Join(t.TempDir(), "c.toml")
+				if err := os.WriteFile(cfg, []byte(tt.config), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				env = append(env, "WASIRUN_CONFIG="+cfg)
+			}
+			var got *RunOptions
+			_, stderr, code := runTest(t, append(env, tt.env...), spyOnRun(&got), "run", "pkg.wasm")
+			if code != 0 || got == nil {
+				t.Fatalf("exit code %d, stderr %q", code, stderr)
+			}
+			if !slices.Equal(got.Env, tt.want.Env) || got.ForwardEnv != tt.want.ForwardEnv || got.NoCache != tt.want.NoCache ||
+				!slices.Equal(got.Mounts.Volumes, tt.want.Mounts.Volumes) {
+				t.Errorf("got Env %q, ForwardEnv %v, NoCache %v, Volumes %q; want %q, %v, %v, %q",
+					got.Env, got.ForwardEnv, got.NoCache, got.Mounts.Volumes,
+					tt.want.Env, tt.want.ForwardEnv, tt.want.NoCache, tt.want.Mounts.Volumes)
+			}
+		})
+	}
+}
+
+// TestBrokenDefaultConfig: a default config file with a mistake stops every
+// command but those that need no configuration (version, help, completion),
+// which warn and go on; a file named with --config stops them all.
+func TestBrokenDefaultConfig(t *testing.T) {
+	t.Parallel()
+	broken := []struct {
+		name, content string
+		dir           bool   // config.toml is a directory
+		wantErr       string // after "config file PATH: "
+	}{
+		{name: "syntax", content: "this is not toml\n", wantErr: "line 1: toml: expected '=' after key"},
+		{name: "unknown key", content: "lg-level = \"info\"\n", wantErr: `unknown key "lg-level"`},
+		{name: "bad value", content: "log-level = \"loud\"\njson = true\n",
+			wantErr: `log-level: invalid value "loud": want one of trace, debug, info, warn, error`},
+		{name: "a directory", dir: true, wantErr: "is a directory"},
+	}
+	for _, b := range broken {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			xdg := t.TempDir()
+			path := filepath.Join(xdg, "wasirun", "config.toml")
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if b.dir {
+				if err := os.Mkdir(path, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(path, []byte(b.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := []string{"XDG_CONFIG_HOME=" + xdg, "HOME=" + t.TempDir()}
+			wantErr := "wasirun: config file " + path + ": " + b.wantErr + "\n"
+
+			for _, args := range [][]string{{"version"}, {"version", "--json"}, {"help"}, {"help", "run"}, {"completion", "bash"}, {"__complete", "ins"}, nil} {
+				stdout, stderr, code := runTest(t, env, nil, args...)
+				if len(args) == 0 {
+					args = []string{""} // for firstWord and the __complete check; the run had no arguments
+				}
+				if code != 0 || stdout == "" {
+					t.Errorf("%q: exit code %d, stdout %d bytes, stderr %q; want 0 and output", args, code, len(stdout), stderr)
+					continue
+				}
+				wantWarn := " WRN config file " + path + ": " + b.wantErr + " (\"" + strings.Join(append([]string{"wasirun"}, firstWord(args)...), " ")
+				warning, _, _ := strings.Cut(stderr, "\n") // __complete adds a line of its own
+				if !strings.Contains(warning, wantWarn) || !strings.HasSuffix(warning, " goes on without it)") ||
+					(args[0] != "__complete" && warning+"\n" != stderr) {
+					t.Errorf("%q: stderr %q, want one warning containing %q", args, stderr, wantWarn)
+				}
+			}
+			// What the file says is ignored, or only its bad value: --json is not
+			// taken from a file whose log-level is bad only when the whole file was
+			// unreadable.
+			stdout, _, _ := runTest(t, env, nil, "version")
+			if wantJSON := b.name == "bad value"; strings.HasPrefix(stdout, "{") != wantJSON {
+				t.Errorf("version printed %q; JSON from the file's good keys: %v", stdout, wantJSON)
+			}
+
+			for _, args := range [][]string{{"run", "nosuch.wasm"}, {"inspect", "nosuch.webc"}, {"--config", path, "version"}} {
+				stdout, stderr, code := runTest(t, env, nil, args...)
+				if code != 125 || stderr != wantErr || stdout != "" {
+					t.Errorf("%q: exit code %d, stdout %q, stderr %q; want 125 and %q", args, code, stdout, stderr, wantErr)
+				}
+			}
+		})
+	}
+}
+
+// firstWord is the command a command line runs: its first word, if any.
+func firstWord(args []string) []string {
+	if args[0] == "" {
+		return nil
+	}
+	return args[:1]
+}
+
+// TestConfigKeysOfOtherCommandsInARun: a run builds a root holding only "run",
+// yet the keys of other commands in the config file are not unknown to it.
+func TestConfigKeysOfOtherCommandsInARun(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "c.toml")
+	if err := os.WriteFile(cfg, []byte("json = true\nverify = true\nrecursive = true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "nosuch.wasm")
+	_, stderr, code := runTest(t, append(hermeticEnv(t), "WASIRUN_CONFIG="+cfg), nil, "run", missing)
+	if want := "wasirun: " + missing + ": no such file or directory\n"; code != 125 || stderr != want {
+		t.Errorf("exit code %d, stderr %q; want 125, %q", code, stderr, want)
+	}
+	// A key no command has is still unknown.
+	if err := os.WriteFile(cfg, []byte("json = true\njsn = true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = runTest(t, append(hermeticEnv(t), "WASIRUN_CONFIG="+cfg), nil, "run", missing)
+	if want := "wasirun: config file " + cfg + ": unknown key \"jsn\"\n"; code != 125 || stderr != want {
+		t.Errorf("exit code %d, stderr %q; want 125, %q", code, stderr, want)
 	}
 }

@@ -21,32 +21,49 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasirun/wasirun/internal/testfixtures"
+	"github.com/wasirun/wasirun/internal/testguest"
 )
 
-// fixturePackages is the directory of the real packages, relative to this test's
-// working directory (the package directory, cmd/wasirun), so that the "file" field
-// of the reports, which repeats the path given, is the same on every machine.
-var fixturePackages = filepath.Join("..", "..", "..", "shared", "fixtures", "packages")
+// fixturePackages returns the absolute path of the folder of real packages in the
+// shared fixtures, or stops the test when it is absent (testfixtures.Path).
+func fixturePackages(t *testing.T) string {
+	t.Helper()
+	return testfixtures.Path(t, "packages")
+}
 
 // fixtures returns the paths of the real packages (every file in fixturePackages
-// but the reference decoder's .json descriptions), or skips the test when the
-// directory is absent.
+// but the reference decoder's .json descriptions), or stops the test when there
+// are none.
 func fixtures(t *testing.T) []string {
 	t.Helper()
-	entries, err := os.ReadDir(fixturePackages)
+	dir := fixturePackages(t)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		t.Skipf("real packages not available (%v): they live in ../shared/fixtures/packages beside the project", err)
+		t.Fatal(err)
 	}
 	var paths []string
 	for _, e := range entries {
 		if e.Type().IsRegular() && !strings.HasSuffix(e.Name(), ".json") {
-			paths = append(paths, filepath.Join(fixturePackages, e.Name()))
+			paths = append(paths, filepath.Join(dir, e.Name()))
 		}
 	}
 	if len(paths) == 0 {
-		t.Skipf("no real packages in %s", fixturePackages)
+		testfixtures.Unavailable(t, "no real packages in %s", dir)
 	}
 	return paths
+}
+
+// goldenFixturePackages is how golden files spell the folder of the real
+// packages: its default place seen from this package's directory, whatever
+// WASIRUN_FIXTURES says, so that the golden files are the same on every machine.
+const goldenFixturePackages = "../../../shared/fixtures/packages"
+
+// fixtureOutput returns what the binary printed about the real package at path,
+// with the folder of the path spelled as in golden files.
+func fixtureOutput(s, path string) string {
+	return strings.ReplaceAll(s, filepath.Dir(path), goldenFixturePackages)
 }
 
 // normalise replaces the temporary directory dir in s with $TMP.
@@ -84,7 +101,7 @@ func TestE2EInspectFixtures(t *testing.T) {
 			if code != 0 || stderr != "" {
 				t.Fatalf("inspect: exit code %d, stderr %q", code, stderr)
 			}
-			golden(t, "inspect-"+name+".txt", stdout)
+			golden(t, "inspect-"+name+".txt", fixtureOutput(stdout, path))
 
 			stdout, stderr, code = runBinary(t, nil, "inspect", "--json", path)
 			if code != 0 || stderr != "" {
@@ -97,16 +114,31 @@ func TestE2EInspectFixtures(t *testing.T) {
 			if report["file"] != path {
 				t.Errorf("file = %v, want %q", report["file"], path)
 			}
-			golden(t, "inspect-"+name+".json", stdout)
+			golden(t, "inspect-"+name+".json", fixtureOutput(stdout, path))
 
-			// Every real package verifies.
+			// Every real package passes --verify; only those that carry hashes of
+			// their own (v1 with a checksum, v2, v3) are reported verified, the
+			// others say why not.
 			stdout, stderr, code = runBinary(t, nil, "inspect", "--json", "--verify", path)
 			if code != 0 || stderr != "" {
 				t.Fatalf("inspect --json --verify: exit code %d, stderr %q", code, stderr)
 			}
-			if err := json.Unmarshal([]byte(stdout), &report); err != nil || report["verified"] != true {
-				t.Errorf("inspect --verify: verified = %v (%v), want true", report["verified"], err)
+			report = nil
+			if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+				t.Fatalf("inspect --json --verify is not JSON: %v\n%s", err, stdout)
 			}
+			integrity, _ := report["integrity"].(map[string]any)
+			hashed := integrity["checksum"] == "sections" || integrity["checksum"] == "sha256" || integrity["checksum"] == "sha256-signed"
+			note, hasNote := report["verify_note"].(string)
+			if report["verified"] != hashed || hasNote == hashed || (hasNote && note == "") {
+				t.Errorf("inspect --verify: verified = %v, verify_note = %v for checksum %v; want verified %v and a note only when false",
+					report["verified"], report["verify_note"], integrity["checksum"], hashed)
+			}
+			stdout, stderr, code = runBinary(t, nil, "inspect", "--verify", path)
+			if code != 0 || stderr != "" {
+				t.Fatalf("inspect --verify: exit code %d, stderr %q", code, stderr)
+			}
+			golden(t, "inspect-verify-"+name+".txt", stdout)
 		})
 	}
 }
@@ -424,5 +456,112 @@ func TestE2EDemoRoundTrip(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "manifest.json")); errors.Is(err, fs.ErrNotExist) {
 		t.Error("unpack wrote no manifest.json")
+	}
+
+	// package build of the unpacked directory gives back the same package: the
+	// same commands with their annotations, atoms with the same sha256, the same
+	// files under every mount, the same identity and readme (webctest.Differences).
+	rebuilt := filepath.Join(tmp, "rebuilt.webc")
+	stdout, stderr, code = runBinary(t, nil, "package", "build", out, "-o", rebuilt)
+	if code != 0 || stderr != "" {
+		toml, _ := os.ReadFile(filepath.Join(out, "wasmer.toml"))
+		t.Fatalf("package build of the unpacked demo: exit code %d, stdout %q, stderr %q\nwasmer.toml:\n%s", code, stdout, stderr, toml)
+	}
+	if d := rebuildDifferences(t, a, rebuilt); len(d) > 0 {
+		t.Errorf("the rebuilt demo differs:\n%s", strings.Join(d, "\n"))
+	}
+	// ... and the same guest: both run with the same output.
+	var outputs []string
+	for _, p := range []string{a, rebuilt} {
+		stdout, stderr, code = runBinary(t, nil, "run", p, "Alice")
+		if code != 0 || !strings.Contains(stdout, ", Alice!\n") || stderr != "" {
+			t.Errorf("run %s: exit code %d, stdout %q, stderr %q", filepath.Base(p), code, stdout, stderr)
+		}
+		outputs = append(outputs, stdout)
+	}
+	if outputs[0] != outputs[1] {
+		t.Errorf("the rebuilt demo prints\n%s\nwhere the demo prints\n%s", outputs[1], outputs[0])
+	}
+}
+
+// runBinaryStdin is runBinary with stdin fed from a pipe that carries input.
+func runBinaryStdin(t *testing.T, input []byte, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	binary, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = hermeticEnv(t)
+	// Not a bytes.Reader, which exec would also copy through a pipe, but a pipe
+	// made here, so that the test does not depend on that detail.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() {
+		w.Write(input) // the binary may stop reading early; its output says so
+		w.Close()
+	}()
+	var out, errOut bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = r, &out, &errOut
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		code = exitErr.ExitCode()
+	default:
+		t.Fatalf("running wasirun %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// TestE2EStdin pipes a module and a package into the binary as /dev/stdin: it
+// runs and inspects them, telling their form from their bytes.
+func TestE2EStdin(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/stdin"); err != nil {
+		t.Skipf("no /dev/stdin: %v", err)
+	}
+	hello := testguest.Hello()
+	for _, args := range [][]string{{"run", "/dev/stdin"}, {"/dev/stdin"}} {
+		stdout, stderr, code := runBinaryStdin(t, hello, args...)
+		if code != 0 || stdout != "hello\n" || stderr != "" {
+			t.Errorf("cat hello.wasm | wasirun %s: exit code %d, stdout %q, stderr %q; want 0, hello", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+
+	stdout, stderr, code := runBinaryStdin(t, hello, "inspect", "--json", "/dev/stdin")
+	var r struct {
+		File     string `json:"file"`
+		Format   string `json:"format"`
+		Commands []struct {
+			Name string `json:"name"`
+		} `json:"commands"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil || code != 0 || stderr != "" {
+		t.Fatalf("inspect /dev/stdin: exit code %d, stderr %q, %v: %s", code, stderr, err, stdout)
+	}
+	if r.File != "/dev/stdin" || r.Format != "wasm" || len(r.Commands) != 1 || r.Commands[0].Name != "stdin" {
+		t.Errorf("inspect /dev/stdin of a module: %+v; want format wasm and one command, stdin", r)
+	}
+
+	_, pkg := e2eBuildSmall(t, t.TempDir())
+	stdout, stderr, code = runBinaryStdin(t, pkg, "inspect", "--verify", "/dev/stdin")
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "Package:      test/small@0.2.0\n") || !strings.Contains(stdout, "Format:       webc-v3\n") {
+		t.Errorf("inspect /dev/stdin of a package: exit code %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+
+	stdout, stderr, code = runBinaryStdin(t, nil, "inspect", "/dev/stdin")
+	checkFailure(t, stdout, stderr, code)
+	if want := "wasirun: /dev/stdin: header: the file is empty\n"; stderr != want {
+		t.Errorf("inspect of an empty pipe: stderr %q, want %q", stderr, want)
 	}
 }

@@ -165,8 +165,8 @@ func TestE2ERunSharedCache(t *testing.T) {
 // TestE2ERunRealPackages: the real packages of ../shared/fixtures.
 func TestE2ERunRealPackages(t *testing.T) {
 	t.Parallel()
-	fixtures(t) // skips when absent
-	pkg := func(name string) string { return filepath.Join(fixturePackages, name) }
+	dir := fixturePackages(t) // stops the test when absent
+	pkg := func(name string) string { return filepath.Join(dir, name) }
 	t.Run("cowsay draws its cow", func(t *testing.T) {
 		stdout, stderr, code := runBinary(t, e2eCache(t), "run", "-c", "cowsay", pkg("cowsay-0.3.0.tar.gz"), "hello", "wasirun")
 		want := " _______________\n< hello wasirun >\n ---------------\n        \\   ^__^\n"

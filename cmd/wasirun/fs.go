@@ -1,78 +1,19 @@
 package main
 
+// The "wasirun fs" commands: the verbs (ls, tree, cat, stat), their flags, and
+// running one over the guest root that fsprep builds. The mount flags are in
+// mountflags.go, the output forms in fs_render.go.
+
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/wasirun/wasirun/internal/fsprep"
-	"github.com/wasirun/wasirun/internal/vfs"
 	"github.com/wasirun/wasirun/internal/webc"
 )
-
-// defaultMemoryFallback is the in-memory limit where the machine's memory is unknown.
-const defaultMemoryFallback = 2 << 30
-
-// mountFlags are the filesystem flags that "run" and "fs" share.
-type mountFlags struct {
-	Volumes     []string
-	Mapdirs     []string
-	Dirs        []string
-	Conflict    string
-	MemoryLimit string
-}
-
-// register adds the flags to fl.
-func (m *mountFlags) register(fl *pflag.FlagSet) {
-	stringListVar(fl, &m.Volumes, "volume", "map a host directory: `HOST:GUEST[:ro]` (HOST alone: the same path)")
-	stringListVar(fl, &m.Mapdirs, "mapdir", "map a host directory, Wasmer's older order: `GUEST:HOST` or GUEST::HOST")
-	stringListVar(fl, &m.Dirs, "dir", "map a host directory at the same path: `HOST[:ro]`")
-	fl.StringVar(&m.Conflict, "mount-conflict", "override", "when two mounts claim a path: override (the later wins) or fail")
-	fl.StringVar(&m.MemoryLimit, "fs-memory-limit", "", "bound on the in-memory filesystem: `SIZE` such as 512M or 1GiB (default: half the machine's memory)")
-}
-
-// options parses the flags into fsprep options; host paths are resolved against cwd.
-func (m *mountFlags) options(cwd string) (fsprep.Options, error) {
-	var opts fsprep.Options
-	for _, set := range []struct {
-		values []string
-		parse  func(string) (fsprep.UserMount, error)
-	}{{m.Volumes, parseVolume}, {m.Mapdirs, parseMapdir}, {m.Dirs, parseDir}} {
-		for _, v := range set.values {
-			um, err := set.parse(v)
-			if err != nil {
-				return opts, &usageError{err: err}
-			}
-			opts.User = append(opts.User, um)
-		}
-	}
-	if err := resolveHostPaths(opts.User, cwd); err != nil {
-		return opts, err
-	}
-	mode, err := fsprep.ParseConflictMode(m.Conflict)
-	if err != nil {
-		return opts, &usageError{err: fmt.Errorf("--mount-conflict: %w", err)}
-	}
-	opts.Conflict = mode
-	limit := machineMemory() / 2
-	if limit <= 0 {
-		limit = defaultMemoryFallback
-	}
-	if m.MemoryLimit != "" {
-		if limit, err = parseSize(m.MemoryLimit); err != nil {
-			return opts, &usageError{err: fmt.Errorf("--fs-memory-limit: %w", err)}
-		}
-	}
-	opts.Limiter = vfs.NewLimiter(limit)
-	return opts, nil
-}
 
 // FsOptions are the inputs of the "fs" commands.
 type FsOptions struct {
@@ -85,6 +26,9 @@ type FsOptions struct {
 	Mounts mountFlags
 	// Long is ls -l; Recursive is ls -R; JSON is --json.
 	Long, Recursive, JSON bool
+	// MaxBytes is cat's --max-bytes: a size (parseSize) after which cat stops;
+	// "" copies to the end, and refuses a device.
+	MaxBytes string
 	// Cwd is the directory host paths are relative to.
 	Cwd string
 }
@@ -125,7 +69,7 @@ func newCmdFsVerb(f *factory, verb, short string, needPath bool, runF func(strin
 		Example: map[string]string{
 			"ls":   "  wasirun fs ls pkg.webc /\n  wasirun fs ls -lR --volume ./data:/data pkg.webc /data\n  wasirun fs ls --json --volume .:/home app.wasm /home",
 			"tree": "  wasirun fs tree pkg.webc /settings",
-			"cat":  "  wasirun fs cat pkg.webc /settings/config.toml",
+			"cat":  "  wasirun fs cat pkg.webc /settings/config.toml\n  wasirun fs cat --max-bytes 16 pkg.webc /dev/urandom",
 			"stat": "  wasirun fs stat --json pkg.webc /settings/config.toml",
 		}[verb],
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -154,6 +98,8 @@ func newCmdFsVerb(f *factory, verb, short string, needPath bool, runF func(strin
 		cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON list of entries (schema in the README)")
 	case "stat":
 		cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the entry as JSON")
+	case "cat":
+		cmd.Flags().StringVar(&opts.MaxBytes, "max-bytes", "", "stop after `SIZE` bytes (1M, 4KiB); needed to read a device such as /dev/zero")
 	}
 	return cmd
 }
@@ -163,6 +109,12 @@ func fsRun(verb string, opts *FsOptions) error {
 	prep, err := opts.Mounts.options(opts.Cwd)
 	if err != nil {
 		return err
+	}
+	maxBytes := int64(-1)
+	if opts.MaxBytes != "" {
+		if maxBytes, err = parseSize(opts.MaxBytes); err != nil {
+			return &usageError{err: fmt.Errorf("--max-bytes: %w", err)}
+		}
 	}
 	c, err := webc.Open(opts.Package)
 	if err != nil {
@@ -179,11 +131,11 @@ func fsRun(verb string, opts *FsOptions) error {
 	out := opts.IO.Out
 	switch verb {
 	case "cat":
-		b, err := root.ReadFile(opts.Path)
-		if err != nil {
-			return err
+		_, err := root.Copy(out, opts.Path, maxBytes)
+		var de *fsprep.DeviceError
+		if errors.As(err, &de) {
+			return fmt.Errorf("%w (give --max-bytes SIZE to read its first SIZE bytes)", err)
 		}
-		_, err = out.Write(b)
 		return err
 	case "stat":
 		e, err := root.Describe(opts.Path)
@@ -212,93 +164,4 @@ func fsRun(verb string, opts *FsOptions) error {
 		return writeJSON(out, entries)
 	}
 	return writeList(out, entries, opts.Long)
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// writeList prints one entry a line: the path, its source and the mount it sits
-// under, or with -l its type, mode, size and modification time first.
-func writeList(w io.Writer, entries []fsprep.Entry, long bool) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, e := range entries {
-		name := e.Path
-		if e.Target != "" {
-			name += " -> " + e.Target
-		}
-		if long {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t(mount %s)\n", e.Type, e.Mode, e.Size, formatTime(e.Mtime), name, e.Source, e.Mount)
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\t(mount %s)\n", name, e.Source, e.Mount)
-		}
-	}
-	return tw.Flush()
-}
-
-func writeStat(w io.Writer, e fsprep.Entry) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "Path:\t%s\n", e.Path)
-	fmt.Fprintf(tw, "Type:\t%s\n", e.Type)
-	if e.Target != "" {
-		fmt.Fprintf(tw, "Target:\t%s\n", e.Target)
-	}
-	fmt.Fprintf(tw, "Size:\t%d\n", e.Size)
-	fmt.Fprintf(tw, "Mode:\t%s\n", e.Mode)
-	fmt.Fprintf(tw, "Modified:\t%s\n", formatTime(e.Mtime))
-	fmt.Fprintf(tw, "Source:\t%s\n", e.Source)
-	fmt.Fprintf(tw, "Mount:\t%s\n", e.Mount)
-	return tw.Flush()
-}
-
-// writeTree draws the entries (sorted by path, all below top) as a tree.
-func writeTree(w io.Writer, top string, entries []fsprep.Entry) error {
-	fmt.Fprintln(w, top)
-	prefix := strings.TrimSuffix(top, "/") + "/"
-	var lastAt []bool // lastAt[d]: the open ancestor at depth d was its parent's last child
-	for i, e := range entries {
-		rel := strings.TrimPrefix(e.Path, prefix)
-		depth := strings.Count(rel, "/")
-		name := rel[strings.LastIndexByte(rel, '/')+1:]
-		// Whether this entry is the last child of its parent.
-		last := true
-		for _, later := range entries[i+1:] {
-			lr := strings.TrimPrefix(later.Path, prefix)
-			if strings.Count(lr, "/") < depth {
-				break
-			}
-			if strings.Count(lr, "/") == depth {
-				last = false
-				break
-			}
-		}
-		lastAt = append(lastAt[:min(depth, len(lastAt))], last)
-		var indent strings.Builder
-		for _, l := range lastAt[:depth] {
-			if l {
-				indent.WriteString("    ")
-			} else {
-				indent.WriteString("│   ")
-			}
-		}
-		branch := "├── "
-		if last {
-			branch = "└── "
-		}
-		if e.Target != "" {
-			name += " -> " + e.Target
-		}
-		fmt.Fprintf(w, "%s%s%s  [%s]\n", indent.String(), branch, name, e.Source)
-	}
-	return nil
-}
-
-// formatTime prints a time in UTC with nanoseconds; 0 is "-".
-func formatTime(ns int64) string {
-	if ns == 0 {
-		return "-"
-	}
-	return time.Unix(0, ns).UTC().Format("2006-01-02T15:04:05.000000000Z")
 }

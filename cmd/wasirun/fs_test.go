@@ -36,6 +36,8 @@ func TestNewCmdFs(t *testing.T) {
 		{name: "cat needs a path", verb: "cat", needPath: true, args: []string{"pkg"}, row: spyRow{wantUsage: true}},
 		{name: "ls takes two arguments at most", verb: "ls", args: []string{"pkg", "/a", "/b"}, row: spyRow{wantUsage: true}},
 		{name: "cat has no -l", verb: "cat", needPath: true, args: []string{"-l", "pkg", "/f"}, row: spyRow{wantErr: true}},
+		{name: "cat --max-bytes", verb: "cat", needPath: true, args: []string{"--max-bytes", "1M", "pkg", "/dev/zero"}, want: FsOptions{Package: "pkg", Path: "/dev/zero", MaxBytes: "1M"}},
+		{name: "ls has no --max-bytes", verb: "ls", args: []string{"--max-bytes", "1", "pkg"}, row: spyRow{wantErr: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,11 +114,24 @@ func TestFsRun(t *testing.T) {
 		t.Errorf("stat /data = %+v, %v", st, err)
 	}
 	tree := run("tree", FsOptions{Path: "/data"})
-	if !strings.HasPrefix(tree, "/data\n└── greeting.txt  [volume:/data]\n") {
+	if !strings.HasPrefix(tree, "/data\n└── greeting.txt  [volume:/data, copy-on-write]\n") {
 		t.Errorf("tree:\n%s", tree)
 	}
-	if text := run("stat", FsOptions{Path: "/data/greeting.txt"}); !strings.Contains(text, "Source:    volume:/data") {
+	if text := run("stat", FsOptions{Path: "/data/greeting.txt"}); !strings.Contains(text, "Source:    volume:/data\n") || !strings.Contains(text, "\nWrites:    memory (copy-on-write") {
 		t.Errorf("stat text:\n%s", text)
+	}
+	if got := run("cat", FsOptions{Path: "/data/greeting.txt", MaxBytes: "5"}); got != smallData[:5] {
+		t.Errorf("cat --max-bytes 5 = %q", got)
+	}
+	if got := run("cat", FsOptions{Path: "/dev/zero", MaxBytes: "2K"}); got != strings.Repeat("\x00", 2048) {
+		t.Errorf("cat --max-bytes 2K /dev/zero: %d bytes", len(got))
+	}
+	ro := mountFlags{Volumes: []string{"host:/mnt:ro", "host:/"}}
+	ls = columns(run("ls", FsOptions{Path: "/", Mounts: ro}))
+	for _, want := range []string{"/mnt  host:" + host + "  (mount /mnt, read-only)\n", "/h.txt  host:" + filepath.Join(host, "h.txt") + "  (mount /, copy-on-write)\n", "/tmp  tmp  (mount /)\n"} {
+		if !strings.Contains(ls, want) {
+			t.Errorf("ls / with a read-only mount and a root layer misses %q:\n%s", want, ls)
+		}
 	}
 }
 
@@ -140,6 +155,9 @@ func TestFsErrors(t *testing.T) {
 		{"clash in fail mode", []string{"fs", "ls", "--mount-conflict", "fail", "--volume", host + ":/data", pkg}, `wasirun: Unable to merge container mount "/data": a user mount is at the same path (--mount-conflict fail)` + "\n"},
 		{"missing guest path", []string{"fs", "cat", pkg, "/nope"}, "wasirun: guest path /nope: no such file or directory\n"},
 		{"cat of a directory", []string{"fs", "cat", pkg, "/data"}, "wasirun: guest path /data: is a directory\n"},
+		{"cat of a device", []string{"fs", "cat", pkg, "/dev/urandom"}, "wasirun: guest path /dev/urandom: is a device, whose reads may never end (give --max-bytes SIZE to read its first SIZE bytes)\n"},
+		{"bad --max-bytes", []string{"fs", "cat", "--max-bytes", "-1", pkg, "/dev/zero"}, `wasirun: --max-bytes: size "-1": want a number with an optional unit (512M, 1GiB)` + "\n"},
+		{"--dir of the host root", []string{"fs", "ls", "--dir", "/", pkg}, `wasirun: --dir "/": the host's root directory cannot be mapped at the guest's root, whose writes stay in memory: map it elsewhere (--volume /:/host), or give --volume /:/ for a copy-on-write view` + "\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			stdout, stderr, code := runTest(t, hermeticEnv(t), nil, tt.args...)

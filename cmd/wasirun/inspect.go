@@ -32,7 +32,9 @@ the ABI they imply), volumes and the mounts it asks for.
 
 Stored hashes are checked when the bytes they cover are used; --verify checks
 every one of them first (v1 whole-file checksum, v2/v3 section, file and directory
-hashes, atom signatures). v1 signatures are kept but not checked.`,
+hashes, atom signatures). v1 signatures are kept but not checked. A package that
+carries no hashes of its own (a .tar.gz, a directory, a bare module, a v1 file
+with checksum none) is never reported verified: the report says why instead.`,
 		Example: `  wasirun inspect pkg.webc
   wasirun inspect --json --verify pkg.wasmer
   wasirun inspect ./mypkg          # a directory with wasmer.toml`,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewLogger(t *testing.T) {
@@ -96,5 +97,73 @@ func TestLogsReachStderrAsJSON(t *testing.T) {
 	}
 	if entry.Level != "debug" || entry.Message != "starting" || entry.Command != "wasirun version" {
 		t.Errorf("log entry %+v", entry)
+	}
+}
+
+// TestLogFormats holds both formats to their exact text: the time with real
+// milliseconds (not ".000"), durations with their unit.
+func TestLogFormats(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 5, 1, 12, 34, 56, 789_000_000, time.FixedZone("", 2*60*60))
+	now := func() time.Time { return at }
+	tests := []struct {
+		name, format string
+		tty          bool
+		want         string
+	}{
+		{"json", "json", false,
+			`{"level":"debug","k":"v","took":"12.345678ms","n":3,"time":"2026-05-01T12:34:56.789+02:00","message":"compiled"}` + "\n"},
+		{"console", "console", false, "12:34:56.789 DBG compiled k=v n=3 took=12.345678ms\n"},
+		{"console on a terminal", "console", true,
+			"\x1b[90m12:34:56.789\x1b[0m DBG compiled \x1b[36mk=\x1b[0mv \x1b[36mn=\x1b[0m3 \x1b[36mtook=\x1b[0m12.345678ms\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			logger, err := newLoggerAt(&buf, tt.tty, "debug", tt.format, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logger.Debug().Str("k", "v").Dur("took", 12345678*time.Nanosecond).Int("n", 3).Msg("compiled")
+			if got := buf.String(); got != tt.want {
+				t.Errorf("got:\n%q\nwant:\n%q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLogTimeIsNow: without an injected clock the time is the wall clock's, to
+// the millisecond, in the local offset.
+func TestLogTimeIsNow(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	logger, err := newLogger(&buf, false, "info", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().Truncate(time.Millisecond)
+	logger.Info().Msg("x")
+	after := time.Now()
+	var entry struct{ Time string }
+	if err := json.Unmarshal(buf.Bytes(), &entry); err != nil {
+		t.Fatal(err)
+	}
+	got, err := time.Parse(logTimeFormat, entry.Time)
+	if err != nil {
+		t.Fatalf("time %q: %v", entry.Time, err)
+	}
+	if got.Before(before) || got.After(after) {
+		t.Errorf("time %s not between %s and %s", got, before, after)
+	}
+	if _, off := got.Zone(); off != func() int { _, o := after.Zone(); return o }() {
+		t.Errorf("time %q is not in the local offset", entry.Time)
+	}
+}
+
+func TestConsoleTimestampOfAnUnknownForm(t *testing.T) {
+	t.Parallel()
+	if got := consoleTimestamp(false)("yesterday"); got != "yesterday" {
+		t.Errorf("got %q", got)
 	}
 }

@@ -95,7 +95,9 @@ func TestRunUsageErrors(t *testing.T) {
 			`wasirun: invalid argument "loud" for "--log-level" flag: want one of trace, debug, info, warn, error` + "\n"},
 		{"bad log format", []string{"--log-format=xml", "version"},
 			`wasirun: invalid argument "xml" for "--log-format" flag: want one of console, json` + "\n"},
-		{"not a command: a package, which is missing", []string{"nosuchcmd"}, "wasirun: nosuchcmd: no such file or directory\n"},
+		{"not a command, and no file either", []string{"nosuchcmd"}, `wasirun: unknown command "nosuchcmd", and no file of that name ` +
+			"(wasirun runs local packages only; it does not fetch registry names such as wasmer/cowsay)\n"},
+		{"a missing file", []string{"nosuch.wasm"}, "wasirun: nosuch.wasm: no such file or directory\n"},
 		{"misspelled command", []string{"verison"},
 			`wasirun: unknown command "verison" for "wasirun"; did you mean "version"?` + "\n"},
 		{"extra argument", []string{"version", "extra"}, `wasirun: version: unknown command "extra" for "wasirun version" (usage: wasirun version [flags])` + "\n"},

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -134,6 +135,8 @@ type PackageUnpackOptions struct {
 	Package string
 	// Output is -o: the directory to write into.
 	Output string
+	// Overwrite is --overwrite: replace files that exist.
+	Overwrite bool
 }
 
 func newCmdPackageUnpack(f *factory, runF func(*PackageUnpackOptions) error) *cobra.Command {
@@ -142,10 +145,20 @@ func newCmdPackageUnpack(f *factory, runF func(*PackageUnpackOptions) error) *co
 		Use:   "unpack [flags] PKG -o DIR",
 		Short: "Write a package's manifest, atoms and volumes out as files",
 		Long: `Write a package out as files: DIR/manifest.json, DIR/atoms/<atom> and
-DIR/volumes/<volume>/... (a leading / of a volume name is dropped). Existing files
-are never overwritten.`,
-		Example: `  wasirun package unpack pkg.webc -o out/`,
-		Args:    usageArgs(cobra.ExactArgs(1)),
+DIR/volumes/<volume>/... (a leading / of a volume name is dropped), and a
+DIR/wasmer.toml (with the readme and license file beside it) from which
+"wasirun package build DIR" rebuilds an equivalent package: the same commands,
+atoms, mounts and identity. A rebuilt volume is named after its directory
+("/data" becomes "/volumes/data"), mounted where it was. What a wasmer.toml
+cannot say is printed after the "unpacked" line, and written at the top of
+wasmer.toml.
+
+Existing files are not overwritten: when one of the files would, nothing is
+written and the first is named. --overwrite replaces them (other files in DIR
+are left alone).`,
+		Example: `  wasirun package unpack pkg.webc -o out/
+  wasirun package build out/ -o rebuilt.webc`,
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Package = args[0]
 			if opts.Output == "" {
@@ -158,6 +171,7 @@ are never overwritten.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "the `directory` to write into (required)")
+	cmd.Flags().BoolVar(&opts.Overwrite, "overwrite", false, "replace files that exist in the directory")
 	mustFlag(cmd.MarkFlagDirname("output"))
 	return cmd
 }
@@ -168,9 +182,22 @@ func packageUnpackRun(opts *PackageUnpackOptions) error {
 		return err
 	}
 	defer c.Close()
-	if err := webc.Unpack(c, opts.Output); err != nil {
+	notes, err := webc.Unpack(c, opts.Output, webc.UnpackOptions{Overwrite: opts.Overwrite})
+	var exists *webc.ExistsError
+	if errors.As(err, &exists) {
+		return fmt.Errorf("%w (--overwrite replaces it)", err)
+	}
+	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "unpacked %s into %s\n", opts.Package, opts.Output)
+	var b strings.Builder
+	fmt.Fprintf(&b, "unpacked %s into %s\n", opts.Package, opts.Output)
+	if len(notes) > 0 {
+		fmt.Fprintf(&b, "a package rebuilt from %s will differ:\n", filepath.Join(opts.Output, "wasmer.toml"))
+		for _, n := range notes {
+			fmt.Fprintf(&b, "  - %s\n", n)
+		}
+	}
+	_, err = io.WriteString(opts.IO.Out, b.String())
 	return err
 }

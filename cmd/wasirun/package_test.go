@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wasirun/wasirun/internal/webc"
+	"github.com/wasirun/wasirun/internal/webc/webctest"
 )
 
 // smallWasm is a hand-assembled core module that imports
@@ -137,6 +139,7 @@ func TestNewCmdPackageUnpack(t *testing.T) {
 		{name: "package and -o", args: []string{"pkg.webc", "-o", "out"}, want: PackageUnpackOptions{Package: "pkg.webc", Output: "out"}},
 		{name: "-o first", args: []string{"-o", "out/", "pkg.tar.gz"}, want: PackageUnpackOptions{Package: "pkg.tar.gz", Output: "out/"}},
 		{name: "--output=", args: []string{"pkg.webc", "--output=d"}, want: PackageUnpackOptions{Package: "pkg.webc", Output: "d"}},
+		{name: "--overwrite", args: []string{"pkg.webc", "-o", "d", "--overwrite"}, want: PackageUnpackOptions{Package: "pkg.webc", Output: "d", Overwrite: true}},
 		{name: "no -o", args: []string{"pkg.webc"}, wantErr: true},
 		{name: "no package", args: []string{"-o", "out"}, wantUsage: true},
 		{name: "two packages", args: []string{"a.webc", "b.webc", "-o", "out"}, wantUsage: true},
@@ -154,7 +157,7 @@ func TestNewCmdPackageUnpack(t *testing.T) {
 			if got.IO != ios {
 				t.Error("options do not carry the factory's streams")
 			}
-			if got.Package != tt.want.Package || got.Output != tt.want.Output {
+			if got.Package != tt.want.Package || got.Output != tt.want.Output || got.Overwrite != tt.want.Overwrite {
 				t.Errorf("options %+v, want %+v", *got, tt.want)
 			}
 		})
@@ -318,12 +321,93 @@ func TestPackageUnpackRun(t *testing.T) {
 	// A second unpack into the same directory refuses to overwrite.
 	ios, _, stdout, _ = Test()
 	err := packageUnpackRun(&PackageUnpackOptions{IO: ios, Package: pkg, Output: out})
-	if want := "unpacking into " + out + ": manifest.json already exists; refusing to overwrite it"; err == nil || err.Error() != want {
+	if want := "unpacking into " + out + ": manifest.json already exists; refusing to overwrite it (--overwrite replaces it)"; err == nil || err.Error() != want {
 		t.Errorf("second unpack: %v, want %q", err, want)
 	}
 	if stdout.Len() != 0 {
 		t.Errorf("stdout not empty: %q", stdout)
 	}
+	// With --overwrite it replaces the files.
+	if err := os.WriteFile(filepath.Join(out, "atoms", "small"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, stdout, _ = Test()
+	if err := packageUnpackRun(&PackageUnpackOptions{IO: ios, Package: pkg, Output: out, Overwrite: true}); err != nil {
+		t.Fatalf("unpack --overwrite: %v", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(out, "atoms", "small")); err != nil || !bytes.Equal(got, smallWasm) {
+		t.Errorf("atoms/small after --overwrite = %q, %v; want the module", got, err)
+	}
+	if want := "unpacked " + pkg + " into " + out + "\n"; stdout.String() != want {
+		t.Errorf("stdout %q, want %q", stdout, want)
+	}
+
+	// package build of the unpacked directory gives back an equivalent package.
+	rebuilt := filepath.Join(dir, "rebuilt.webc")
+	ios, _, _, _ = Test()
+	if err := packageBuildRun(&PackageBuildOptions{IO: ios, Dir: out, Output: rebuilt}); err != nil {
+		t.Fatalf("package build of the unpacked directory: %v", err)
+	}
+	if d := rebuildDifferences(t, pkg, rebuilt); len(d) > 0 {
+		t.Errorf("the rebuilt package differs:\n%s", strings.Join(d, "\n"))
+	}
+}
+
+// rebuildDifferences opens the packages at want and got and returns how they
+// differ (webctest.Differences).
+func rebuildDifferences(t *testing.T, want, got string) []string {
+	t.Helper()
+	w, err := webc.Open(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	g, err := webc.Open(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	return webctest.Differences(w, g)
+}
+
+// TestPackageUnpackRebuildFixtures unpacks every real package, builds the
+// unpacked directory back and compares the two. A package unpack reports nothing
+// about must come back equivalent; for the others, what unpack said and how the
+// rebuilt package differs are kept in a golden file, for review.
+func TestPackageUnpackRebuildFixtures(t *testing.T) {
+	t.Parallel()
+	var report strings.Builder
+	for _, path := range fixtures(t) {
+		name := filepath.Base(path)
+		dir := t.TempDir()
+		out := filepath.Join(dir, "out")
+		ios, _, stdout, _ := Test()
+		if err := packageUnpackRun(&PackageUnpackOptions{IO: ios, Package: path, Output: out}); err != nil {
+			t.Errorf("%s: unpack: %v", name, err)
+			continue
+		}
+		rebuilt := filepath.Join(dir, "rebuilt.webc")
+		ios, _, _, _ = Test()
+		if err := packageBuildRun(&PackageBuildOptions{IO: ios, Dir: out, Output: rebuilt}); err != nil {
+			t.Errorf("%s: package build of the unpacked directory: %v", name, err)
+			continue
+		}
+		d := rebuildDifferences(t, path, rebuilt)
+		notes := strings.TrimPrefix(stdout.String(), "unpacked "+path+" into "+out+"\n")
+		if notes == "" && len(d) > 0 {
+			t.Errorf("%s: unpack said nothing, but the rebuilt package differs:\n%s", name, strings.Join(d, "\n"))
+		}
+		switch {
+		case notes == "" && len(d) == 0:
+			fmt.Fprintf(&report, "%s: rebuilds equivalent\n", name)
+		default:
+			fmt.Fprintf(&report, "%s: rebuilds with differences; unpack says:\n%s", name, strings.ReplaceAll(notes, out, "$OUT"))
+			if len(d) > 0 {
+				fmt.Fprintf(&report, "differences found:\n  - %s\n", strings.Join(d, "\n  - "))
+			}
+		}
+	}
+	golden(t, "package-unpack-rebuild-fixtures.txt", report.String())
 }
 
 // TestPackageUnpackRunDamaged checks that a damaged file is refused with an error

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,12 +38,13 @@ func newCmdRoot(f *factory) *cobra.Command {
 		newCmdPackage(f),
 		newCmdFs(f),
 		newCmdRun(f, nil),
+		newCmdCache(f, nil),
 	))
 }
 
 // commandNames are the names the root's commands answer to, cobra's help and
 // completion included (TestCommandNames holds it to newCmdRoot).
-var commandNames = []string{"completion", "fs", "help", "inspect", "package", "run", "version"}
+var commandNames = []string{"cache", "completion", "fs", "help", "inspect", "package", "run", "version"}
 
 // newCmdRootFor returns the root command for args: when they run a package
 // ("run ..." or "PKG ..." naming a file), a root holding only "run", since
@@ -88,7 +90,12 @@ wasmer.toml) and plain WASI modules on the wazero engine.
 Every flag can also be set with an environment variable, WASIRUN_ followed by the
 flag name in upper case with '-' as '_' (--log-level is WASIRUN_LOG_LEVEL), or as a
 key in the TOML config file (log-level = "debug"). A flag on the command line wins
-over the environment, which wins over the config file.`,
+over the environment, which wins over the config file.
+
+A list flag (--env, --volume, --mapdir, --dir) written as one string takes
+several values separated by commas; quote a value that holds a comma:
+WASIRUN_ENV='A=1,"B=x,y"'. In the config file, an array needs no quoting:
+env = ["A=1", "B=x,y"]. A boolean takes true/false, 1/0, yes/no or on/off.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
@@ -111,6 +118,15 @@ over the environment, which wins over the config file.`,
 		return &usageError{err: err}
 	})
 	cmd.SuggestionsMinimumDistance = 2
+
+	// --version prints what "wasirun version" prints. cobra acts on it before any
+	// configuration is read, when Version is not empty; the flag fills Version
+	// only when given, so that no other start reads the build info.
+	cmd.Version = "(unknown)"
+	cmd.SetVersionTemplate("{{.Version}}\n")
+	vf := cmd.Flags().VarPF(&versionFlag{root: cmd, build: f.Build}, "version", "",
+		`print the version, as "wasirun version" does`)
+	vf.NoOptDefVal = "true"
 
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&opts.ConfigFile, "config", "",
@@ -139,19 +155,38 @@ func addCompletions(root *cobra.Command) *cobra.Command {
 
 // persistentPreRun runs before every command: it fills unset flags from the
 // environment and the config file, then puts the logger in the command's context.
+//
+// A default config file (one the user did not name with --config or
+// WASIRUN_CONFIG) with a mistake in it is an error naming the file, except for
+// the commands that need no configuration (needsNoConfig): they warn on stderr
+// and go on without what they could not use, so that "wasirun version", help and
+// shell completion keep working while the file is being fixed.
 func persistentPreRun(cmd *cobra.Command, f *factory, opts *rootOptions) error {
 	path, explicit := configPath(cmd, opts.ConfigFile, f.Getenv)
-	v, err := loadConfig(path, explicit)
+	lenient := !explicit && needsNoConfig(cmd)
+	v, cfgErr := loadConfig(path, explicit)
+	if cfgErr == nil && v != nil {
+		// The root of a run holds only "run" (newCmdRootFor), to which the keys
+		// of other commands (json = true) are unknown: the whole tree, built only
+		// then, has the last word.
+		if err := checkConfigKeys(v, cmd.Root()); err != nil {
+			if err = checkConfigKeys(v, newCmdRoot(f)); err != nil {
+				cfgErr = fmt.Errorf("config file %s: %w", path, err)
+			}
+		}
+	}
+	if cfgErr != nil {
+		if !lenient {
+			return cfgErr
+		}
+		v = nil
+	}
+	skipped, err := fillFlags(cmd.Flags(), f.Getenv, v, path, lenient)
 	if err != nil {
 		return err
 	}
-	if v != nil {
-		if err := checkConfigKeys(v, cmd.Root()); err != nil {
-			return fmt.Errorf("config file %s: %w", path, err)
-		}
-	}
-	if err := fillFlags(cmd.Flags(), f.Getenv, v, path); err != nil {
-		return err
+	if cfgErr == nil {
+		cfgErr = skipped
 	}
 
 	color := f.IO.ErrTTY && f.Getenv("NO_COLOR") == "" // https://no-color.org
@@ -160,12 +195,32 @@ func persistentPreRun(cmd *cobra.Command, f *factory, opts *rootOptions) error {
 		return err
 	}
 	cmd.SetContext(logger.WithContext(cmd.Context()))
+	if cfgErr != nil {
+		logger.Warn().Msgf("%s (%q goes on without it)", oneLine(cfgErr.Error()), cmd.CommandPath())
+	}
 	logger.Debug().
 		Str("command", cmd.CommandPath()).
 		Str("config", path).
 		Bool("config_loaded", v != nil).
 		Msg("starting")
 	return nil
+}
+
+// needsNoConfig reports whether cmd works the same without the config file:
+// version, help, shell completion (the completion scripts and cobra's hidden
+// __complete requests), and the bare root, which prints help.
+func needsNoConfig(cmd *cobra.Command) bool {
+	if !cmd.HasParent() {
+		return true
+	}
+	for cmd.Parent().HasParent() {
+		cmd = cmd.Parent()
+	}
+	switch cmd.Name() {
+	case "version", "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return true
+	}
+	return false
 }
 
 // bareRun turns "wasirun [flags] PKG [ARGS...]" into "wasirun run [flags] PKG
@@ -202,6 +257,12 @@ func bareRun(root *cobra.Command, args []string) []string {
 		if _, err := os.Stat(a); err != nil && len(root.SuggestionsFor(a)) > 0 {
 			return args
 		}
+		// Tell run that the word "run" was not typed: a missing file may then
+		// have been meant as a command (missingPackage).
+		if run.Annotations == nil {
+			run.Annotations = map[string]string{}
+		}
+		run.Annotations[impliedRun] = "true"
 		return append([]string{"run"}, args...)
 	}
 	return args
@@ -245,3 +306,30 @@ func mustFlag(err error) {
 		panic(err)
 	}
 }
+
+// versionFlag is the root's --version: a boolean flag that, when set, puts the
+// line "wasirun version" prints into the root's Version for cobra to print.
+type versionFlag struct {
+	set   bool
+	root  *cobra.Command
+	build func() buildInfo
+}
+
+// Set reads a boolean; true fills the root's Version from the build info.
+func (v *versionFlag) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	v.set = b
+	if b {
+		v.root.Version = strings.TrimSuffix(versionText(v.build()), "\n")
+	}
+	return nil
+}
+
+// String returns "true" or "false", which cobra's GetBool reads.
+func (v *versionFlag) String() string { return strconv.FormatBool(v.set) }
+
+// Type is "bool", as cobra requires of a version flag.
+func (v *versionFlag) Type() string { return "bool" }

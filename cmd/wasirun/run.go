@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -37,6 +39,11 @@ type RunOptions struct {
 	CacheDir string
 	NoCache  bool
 
+	// Implied is set when the command line did not say "run": the package was
+	// the first word ("wasirun PKG"), so a missing file may be a mistyped
+	// command or a registry name instead.
+	Implied bool
+
 	// HostEnv is the host's environment; HostCwd its working directory.
 	HostEnv []string
 	HostCwd string
@@ -45,11 +52,16 @@ type RunOptions struct {
 }
 
 // runAliases maps the other spellings of run's flags (Wasmer's) to ours.
+// --entrypoint is not among them: it has a shorthand of its own, -e, so it is a
+// flag (an aliasValue of --command), since a pflag flag has one shorthand only.
 var runAliases = map[string]string{
-	"entrypoint":       "command",
 	"command-name":     "command",
 	"forward-host-env": "forward-env",
 }
+
+// impliedRun is the annotation bareRun puts on "run" when it inserts the word
+// "run" itself.
+const impliedRun = "wasirun-implied-run"
 
 // newCmdRun builds "run [flags] PKG [--] [ARGS...]".
 func newCmdRun(f *factory, runF func(*RunOptions) error) *cobra.Command {
@@ -76,6 +88,7 @@ wasirun itself fails (a bad flag, a malformed package).`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Package, opts.Args = args[0], args[1:]
+			opts.Implied = cmd.Annotations[impliedRun] != ""
 			if len(opts.Args) > 0 && opts.Args[0] == "--" {
 				opts.Args = opts.Args[1:]
 			}
@@ -94,7 +107,8 @@ wasirun itself fails (a bad flag, a malformed package).`,
 	}
 	fl := cmd.Flags()
 	fl.SetInterspersed(false) // flags end at PKG: the rest is the guest's
-	fl.StringVarP(&opts.Command, "command", "c", "", "the command to run (aliases --entrypoint, --command-name; default: the package's entrypoint)")
+	fl.StringVarP(&opts.Command, "command", "c", "", "the command to run (also -e, --entrypoint, --command-name; default: the package's entrypoint)")
+	aliasVar(fl, "entrypoint", "e", "command") // Wasmer's spelling, and its shorthand
 	fl.StringVarP(&opts.Invoke, "invoke", "i", "", "call this export instead of _start; numeric parameters are parsed from ARGS and results printed")
 	stringListVar(fl, &opts.Env, "env", "set a guest variable: `K=V`, or K to copy the host's")
 	fl.BoolVar(&opts.ForwardEnv, "forward-env", false, "give the guest the whole host environment (alias --forward-host-env)")
@@ -117,6 +131,11 @@ func runRun(cmd *cobra.Command, opts *RunOptions) error {
 	if opts.Timeout < 0 {
 		return &usageError{err: fmt.Errorf("--timeout: %s is negative", opts.Timeout)}
 	}
+	for _, kv := range opts.Env {
+		if err := runner.CheckEnvEntry(kv); err != nil {
+			return &usageError{err: fmt.Errorf("--env %q: %w", kv, err)}
+		}
+	}
 	fsOpts, err := opts.Mounts.options(opts.HostCwd)
 	if err != nil {
 		return err
@@ -130,6 +149,9 @@ func runRun(cmd *cobra.Command, opts *RunOptions) error {
 	}
 	c, err := webc.Open(opts.Package)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return missingPackage(opts.Package, opts.Implied, err)
+		}
 		return err
 	}
 	defer c.Close()
@@ -181,3 +203,77 @@ func runOutcome(io *IOStreams, code int, err error) error {
 	}
 	return err
 }
+
+// missingPackage is the error for a package argument that names no file (err
+// says so). A word shaped like a registry name (wasmer/cowsay, python@3.12, a
+// URL) is told that wasirun fetches nothing; a word shaped like a path
+// (./app.wasm, pkg.webc) keeps the plain "no such file"; any other word that came
+// first on the command line ("wasirun journal") may have been meant as a command.
+func missingPackage(word string, implied bool, err error) error {
+	registry := strings.Contains(word, "://") ||
+		!looksLikePath(word) && (strings.Contains(word, "/") || strings.Contains(word, "@"))
+	switch {
+	case registry:
+		name := path.Base(word)
+		if at := strings.IndexByte(name, '@'); at > 0 {
+			name = name[:at]
+		}
+		return &usageError{err: fmt.Errorf("no file %q, and wasirun does not fetch registry packages: "+
+			"download it first (wasmer package download %s -o %s.webc) and run the file", word, word, name)}
+	case implied && !looksLikePath(word):
+		return &usageError{err: fmt.Errorf("unknown command %q, and no file of that name "+
+			"(wasirun runs local packages only; it does not fetch registry names such as wasmer/cowsay)", word)}
+	}
+	return err
+}
+
+// packageSuffixes end the names of the files wasirun runs.
+var packageSuffixes = []string{".wasm", ".webc", ".wasmer", ".tar.gz", ".tgz", ".toml"}
+
+// looksLikePath reports whether word is plainly meant as a file: it starts like
+// a path (".", "/", "~", a drive letter), holds a backslash or two slashes, or
+// ends like a package file.
+func looksLikePath(word string) bool {
+	switch {
+	case word == "", strings.HasPrefix(word, "."), strings.HasPrefix(word, "/"), strings.HasPrefix(word, "~"),
+		strings.ContainsRune(word, '\\'), strings.Count(word, "/") > 1,
+		len(word) >= 2 && word[1] == ':' && isDriveLetter(word[0]):
+		return true
+	}
+	lower := strings.ToLower(word)
+	for _, s := range packageSuffixes {
+		if strings.HasSuffix(lower, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// aliasValue is a flag that sets another flag of the same set: --entrypoint and
+// -e set --command, so that the target counts as given on the command line (and
+// WASIRUN_COMMAND or the config file do not override it). The alias itself is
+// hidden, and the environment and the config file leave it alone (notConfigurable).
+type aliasValue struct {
+	flags  *pflag.FlagSet
+	target string
+}
+
+// aliasAnnotation marks an aliasValue flag; its value names the target.
+const aliasAnnotation = "wasirun-alias-of"
+
+// aliasVar declares the hidden flag name (with shorthand, may be "") as another
+// spelling of the flag target, which must be declared already.
+func aliasVar(fl *pflag.FlagSet, name, shorthand, target string) {
+	fl.VarP(&aliasValue{flags: fl, target: target}, name, shorthand, "same as --"+target)
+	mustFlag(fl.MarkHidden(name))
+	mustFlag(fl.SetAnnotation(name, aliasAnnotation, []string{target}))
+}
+
+// Set sets the target.
+func (a *aliasValue) Set(s string) error { return a.flags.Set(a.target, s) }
+
+// String returns the target's value.
+func (a *aliasValue) String() string { return a.flags.Lookup(a.target).Value.String() }
+
+// Type is the target's type.
+func (a *aliasValue) Type() string { return a.flags.Lookup(a.target).Value.Type() }

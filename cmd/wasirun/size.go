@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,11 @@ import (
 // parseSize reads a size such as 512M, 1MiB, 64KB or 1000: a whole number with an
 // optional unit. K, M, G, T and KiB, MiB, GiB, TiB are binary (as Linux tmpfs's
 // size= and docker read them); KB, MB, GB, TB are decimal; B or nothing is bytes.
+//
+// A size of 0 (in any unit) is refused with "must be more than 0": every size
+// wasirun reads is a limit, and a limit of 0 would let nothing be written (Linux
+// tmpfs reads size=0 as "unlimited" instead, which is worse: a typo would lift
+// the bound). The caller puts the flag's name in front.
 func parseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	i := 0
@@ -33,7 +39,10 @@ func parseSize(s string) (int64, error) {
 	if !ok {
 		return 0, fmt.Errorf("size %q: unknown unit %q (want B, K, M, G, T, KiB..TiB or KB..TB)", s, t[i:])
 	}
-	if n > 0 && mul > (1<<63-1)/n {
+	if n == 0 {
+		return 0, errors.New("must be more than 0")
+	}
+	if mul > (1<<63-1)/n {
 		return 0, fmt.Errorf("size %q is too large", s)
 	}
 	return n * mul, nil

@@ -2,7 +2,9 @@ package fsprep
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -28,6 +30,11 @@ type Entry struct {
 	Source string `json:"source"`
 	// Mount is the guest path of the mount the entry sits under.
 	Mount string `json:"mount"`
+	// Writes says where a change to the entry goes: "host" (the host file), "memory"
+	// (an in-memory layer, gone after the run: the base, or copy-on-write over a
+	// host directory mapped at "/" or a package volume), or "refused" (a read-only
+	// mount: the guest gets EROFS). See the Writes* constants.
+	Writes string `json:"writes"`
 }
 
 // Describe returns the Entry of the guest path p, not following a last symlink.
@@ -54,22 +61,34 @@ func (r *Root) Describe(p string) (Entry, error) {
 	if errno != vfs.ESUCCESS {
 		return Entry{}, &PathError{Path: guest, Errno: errno}
 	}
-	e.Mount = mountPath
+	e.Mount, e.Writes = mountPath, r.writes[mountPath]
 	if layer != "" && guest != mountPath {
 		// Within a mount made of layers, the layer that serves the entry; the
 		// mount point itself is shown as the mount.
 		source = layer
 	}
 	e.Source = source
-	if host, ok := strings.CutPrefix(source, "host:"); ok {
+	if host, ok := strings.CutPrefix(source, "host:"); ok && guest != mountPath {
 		// The host file itself: the mount's host directory and the path below it.
-		rel := strings.TrimPrefix(guest, mountPath)
-		e.Source = "host:" + strings.TrimSuffix(host, "/") + rel
-		if rel == "" {
-			e.Source = source
-		}
+		e.Source = SourceHost(hostJoin(host, guestBelow(guest, mountPath)))
 	}
 	return e, nil
+}
+
+// guestBelow is the clean guest path p relative to the mount point mountPath,
+// which holds it: "a/b" for /m/a/b under /m, and for /a/b under /.
+func guestBelow(p, mountPath string) string {
+	if mountPath == "/" {
+		return p[1:]
+	}
+	return strings.TrimPrefix(p, mountPath+"/")
+}
+
+// hostJoin names the host file rel (a slash path) below the host directory dir,
+// in the host's notation. It only names a file for a user to read: host files are
+// reached through os.Root, never through a joined path.
+func hostJoin(dir, rel string) string {
+	return filepath.Join(dir, filepath.FromSlash(rel))
 }
 
 // List returns the entries of the guest directory p (of its whole subtree when
@@ -139,29 +158,67 @@ func (r *Root) readdirNames(dir string) ([]string, vfs.Errno) {
 	return names, vfs.ESUCCESS
 }
 
-// ReadFile returns the content of the guest file p (following symlinks).
-func (r *Root) ReadFile(p string) ([]byte, error) {
+// copyChunk is the most Copy reads and writes at a time.
+const copyChunk = 64 << 10
+
+// Copy writes the content of the guest file p (following symlinks) to w, a chunk
+// at a time, and returns how many bytes it wrote. With max >= 0 it stops after
+// max bytes; with max < 0 it copies to the end, and refuses, with a *DeviceError,
+// a file that is not a regular file: a device such as /dev/zero never ends.
+func (r *Root) Copy(w io.Writer, p string, max int64) (int64, error) {
 	guest, err := NormalizeGuestPath(p)
 	if err != nil {
-		return nil, err
+		return 0, err
+	}
+	st, errno := r.Stat(guest)
+	switch {
+	case errno != vfs.ESUCCESS:
+		return 0, &PathError{Path: guest, Errno: errno}
+	case st.Mode.IsDir():
+		return 0, &PathError{Path: guest, Errno: vfs.EISDIR}
+	case !st.Mode.IsRegular() && max < 0:
+		return 0, &DeviceError{Path: guest, Type: typeName(st.Mode)}
 	}
 	f, errno := r.OpenFile(guest, vfs.OFlagRead, 0)
 	if errno != vfs.ESUCCESS {
-		return nil, &PathError{Path: guest, Errno: errno}
+		return 0, &PathError{Path: guest, Errno: errno}
 	}
 	defer f.Close()
-	var out []byte
-	buf := make([]byte, 64<<10)
-	for {
-		n, errno := f.Read(buf)
+	buf := make([]byte, copyChunk)
+	var done int64
+	for max < 0 || done < max {
+		chunk := buf
+		if max >= 0 && max-done < int64(len(chunk)) {
+			chunk = chunk[:max-done]
+		}
+		n, errno := f.Read(chunk)
 		if errno != vfs.ESUCCESS {
-			return nil, &PathError{Path: guest, Errno: errno}
+			return done, &PathError{Path: guest, Errno: errno}
 		}
 		if n == 0 {
-			return out, nil
+			break
 		}
-		out = append(out, buf[:n]...)
+		if _, err := w.Write(chunk[:n]); err != nil {
+			return done, err
+		}
+		done += int64(n)
 	}
+	return done, nil
+}
+
+// DeviceError reports a file Copy will not read to its end unasked: a device (or
+// a pipe or socket), whose reads may never end.
+type DeviceError struct {
+	Path string
+	// Type is the entry's type ("device", or "file" for a pipe or socket).
+	Type string
+}
+
+func (e *DeviceError) Error() string {
+	if e.Type == "device" {
+		return fmt.Sprintf("guest path %s: is a device, whose reads may never end", e.Path)
+	}
+	return fmt.Sprintf("guest path %s: is not a regular file, and its reads may never end", e.Path)
 }
 
 // PathError reports a guest path the root cannot serve.

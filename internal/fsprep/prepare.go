@@ -52,6 +52,8 @@ type Root struct {
 	*vfs.MountTable
 	// Limiter is the one shared by every in-memory layer.
 	Limiter *vfs.Limiter
+	// writes says, for each mount path, where a change below it goes (Writes*).
+	writes  map[string]string
 	closers []io.Closer
 }
 
@@ -92,6 +94,34 @@ func SourceHost(dir string) string { return "host:" + dir }
 // SourceVolume names a package volume mount.
 func SourceVolume(name string) string { return "volume:" + name }
 
+// Where a change to an entry goes, for `wasirun fs` (Entry.Writes).
+const (
+	// WritesHost: to the host file, through a mapped host directory.
+	WritesHost = "host"
+	// WritesMemory: to an in-memory layer, gone after the run: the base root,
+	// and copy-on-write over a root layer (a host directory or the package's
+	// volume at "/") or over a package volume.
+	WritesMemory = "memory"
+	// WritesRefused: nowhere; a read-only mount gives the guest EROFS.
+	WritesRefused = "refused"
+)
+
+// LayoutTime is the modification time, in nanoseconds since the Unix epoch, of
+// every entry Prepare makes in memory: the default layout, the mount points and
+// the root of each package volume's writable layer. It is the epoch itself, so
+// that two listings of one package are identical; a guest's changes stamp the
+// time of the change as usual.
+const LayoutTime int64 = 0
+
+// mounted is a filesystem for the mount table, before it is mounted.
+type mounted struct {
+	path   string // the clean guest path
+	source string // where it comes from (SourceHost, SourceVolume)
+	writes string // where changes go (Writes*)
+	fs     vfs.FS
+	user   UserMount // the user's mount it was made from; zero for a package mount
+}
+
 // Prepare builds the guest root by the rules of DESIGN.md "The root":
 //
 //   - an in-memory base root with the default layout and a directory for every
@@ -102,7 +132,8 @@ func SourceVolume(name string) string { return "volume:" + name }
 //   - other user mounts go into the mount table at their normalised path;
 //   - every other package volume is mounted writable through an overlay of a fresh
 //     in-memory layer over the read-only volume, after the user's mounts;
-//   - one limiter bounds every in-memory layer.
+//   - one limiter bounds every in-memory layer;
+//   - everything made in memory is stamped LayoutTime.
 func Prepare(opts Options) (*Root, error) {
 	root := &Root{Limiter: opts.Limiter}
 	ok := false
@@ -118,10 +149,6 @@ func Prepare(opts Options) (*Root, error) {
 	}
 
 	// User mounts, normalised; "/" ones become root layers.
-	type mounted struct {
-		path, source string
-		fs           vfs.FS
-	}
 	var rootLayers []vfs.Layer
 	var others []mounted
 	userAt := map[string]bool{}
@@ -129,6 +156,11 @@ func Prepare(opts Options) (*Root, error) {
 		guest, err := NormalizeGuestPath(um.Guest)
 		if err != nil {
 			return nil, fmt.Errorf("mount of %s: %w", um.Host, err)
+		}
+		if guest != "/" && userAt[guest] && sameMount(others, guest, um) {
+			// The same directory twice at one path (--dir . --dir "$PWD"):
+			// one mount, and no conflict.
+			continue
 		}
 		hfs, err := vfs.NewHostDir(um.Host, um.ReadOnly)
 		if err != nil {
@@ -138,6 +170,10 @@ func Prepare(opts Options) (*Root, error) {
 			root.closers = append(root.closers, c)
 		}
 		source := SourceHost(um.Host)
+		writes := WritesHost
+		if um.ReadOnly {
+			writes = WritesRefused
+		}
 		if guest == "/" {
 			// A root layer is never written through: the overlay's upper takes
 			// every change.
@@ -150,13 +186,13 @@ func Prepare(opts Options) (*Root, error) {
 			}
 			for i := range others {
 				if others[i].path == guest {
-					others[i] = mounted{path: guest, source: source, fs: hfs}
+					others[i] = mounted{path: guest, source: source, writes: writes, fs: hfs, user: um}
 				}
 			}
 			continue
 		}
 		userAt[guest] = true
-		others = append(others, mounted{path: guest, source: source, fs: hfs})
+		others = append(others, mounted{path: guest, source: source, writes: writes, fs: hfs, user: um})
 	}
 
 	// Package mounts, after the user's. A user mount at exactly the path of a
@@ -196,8 +232,12 @@ func Prepare(opts Options) (*Root, error) {
 				rootLayers = append(rootLayers, vfs.Layer{FS: view, Name: source})
 				continue
 			}
-			cow := vfs.NewOverlay(vfs.Layer{FS: vfs.NewTmpFS(opts.Limiter), Name: SourceTmp}, vfs.Layer{FS: view, Name: source})
-			others = append(others, mounted{path: guest, source: source, fs: cow})
+			upper := vfs.NewTmpFS(opts.Limiter)
+			if errno := upper.Utimens("/", LayoutTime, LayoutTime); errno != vfs.ESUCCESS {
+				return nil, fmt.Errorf("stamping the writable layer of %s: %v", guest, errno)
+			}
+			cow := vfs.NewOverlay(vfs.Layer{FS: upper, Name: SourceTmp}, vfs.Layer{FS: view, Name: source})
+			others = append(others, mounted{path: guest, source: source, writes: WritesMemory, fs: cow})
 		}
 	}
 
@@ -208,6 +248,9 @@ func Prepare(opts Options) (*Root, error) {
 			return nil, fmt.Errorf("making the mount point %s: %v", m.path, errno)
 		}
 	}
+	if errno := stampTree(base, "/"); errno != vfs.ESUCCESS {
+		return nil, fmt.Errorf("stamping the default layout: %v", errno)
+	}
 
 	var rootFS vfs.FS = base
 	if len(rootLayers) >= vfs.MaxOverlayLayers {
@@ -217,7 +260,9 @@ func Prepare(opts Options) (*Root, error) {
 		rootFS = vfs.NewOverlay(vfs.Layer{FS: base, Name: SourceTmp}, rootLayers...)
 	}
 	root.MountTable = vfs.NewMountTable(rootFS, SourceTmp)
+	root.writes = map[string]string{"/": WritesMemory}
 	for _, m := range others {
+		root.writes[m.path] = m.writes
 		if errno := root.Mount(m.path, m.fs, m.source); errno != vfs.ESUCCESS {
 			return nil, fmt.Errorf("mounting %s at %s: %v", m.source, m.path, errno)
 		}
@@ -237,6 +282,17 @@ func volumeView(pm webc.Mount) (vfs.FS, error) {
 		return nil, fmt.Errorf("package mount %q: %q in volume %q is not a directory", pm.Guest, pm.Path, pm.VolumeName)
 	}
 	return vfs.NewTreeFS(e), nil
+}
+
+// sameMount reports whether the user mount at guest among mounts maps the same
+// host directory as um, with the same access.
+func sameMount(mounts []mounted, guest string, um UserMount) bool {
+	for _, m := range mounts {
+		if m.path == guest {
+			return m.user.Host == um.Host && m.user.ReadOnly == um.ReadOnly
+		}
+	}
+	return false
 }
 
 // under reports whether p is one of dirs or below one of them.
@@ -273,6 +329,35 @@ func defaultLayout(base vfs.FS) error {
 		}
 	}
 	return nil
+}
+
+// stampTree sets the access and modification times of the directory p of f and
+// of everything below it to LayoutTime.
+func stampTree(f vfs.FS, p string) vfs.Errno {
+	d, errno := f.OpenFile(p, vfs.OFlagRead|vfs.OFlagDirectory, 0)
+	if errno != vfs.ESUCCESS {
+		return errno
+	}
+	ents, errno := vfs.ReadDirAll(d, 64)
+	d.Close()
+	if errno != vfs.ESUCCESS {
+		return errno
+	}
+	for _, e := range ents {
+		child := p + "/" + e.Name
+		if p == "/" {
+			child = "/" + e.Name
+		}
+		if e.Type.IsDir() {
+			errno = stampTree(f, child)
+		} else {
+			errno = f.Utimens(child, LayoutTime, LayoutTime)
+		}
+		if errno != vfs.ESUCCESS {
+			return errno
+		}
+	}
+	return f.Utimens(p, LayoutTime, LayoutTime)
 }
 
 // mkdirAll makes the clean absolute directory p and its parents in f.

@@ -321,3 +321,44 @@ func TestDefaultLayout(t *testing.T) {
 		t.Errorf("/dev/zero reads %q", got)
 	}
 }
+
+// The same host directory twice at one path (--dir . --dir "$PWD") is one mount,
+// also in fail mode; the same path with other access is still a clash.
+func TestSameUserMountTwice(t *testing.T) {
+	host := hostDir(t, map[string]string{"f": ""})
+	twice := []UserMount{{Host: host, Guest: host}, {Host: host, Guest: host + "/"}}
+	r := prepare(t, Options{User: twice, Conflict: Fail})
+	if got := list(t, r, host); !slices.Equal(got, []string{"f"}) {
+		t.Errorf("%s lists %q", host, got)
+	}
+	if n := len(r.Mounts()); n != 2 {
+		t.Errorf("%d mounts, want / and %s: %+v", n, host, r.Mounts())
+	}
+	_, err := Prepare(Options{User: []UserMount{{Host: host, Guest: "/d"}, {Host: host, Guest: "/d", ReadOnly: true}}, Conflict: Fail})
+	if err == nil || err.Error() != `two user mounts at "/d" (--mount-conflict fail)` {
+		t.Errorf("read-write and read-only at /d: %v", err)
+	}
+}
+
+// A host directory mapped at its own path (--dir) takes the guest's writes: a
+// file created, written and renamed through the guest root is there on the host.
+func TestHostMountAtItsPathWritesReachHost(t *testing.T) {
+	host := hostDir(t, map[string]string{"old.txt": "old"})
+	guest := filepath.ToSlash(host)
+	r := prepare(t, Options{User: []UserMount{{Host: host, Guest: guest}}})
+	if errno := writeFile(r, guest+"/new.txt", "from the guest"); errno != vfs.ESUCCESS {
+		t.Fatalf("write: %v", errno)
+	}
+	if errno := r.Rename(guest+"/old.txt", guest+"/renamed.txt"); errno != vfs.ESUCCESS {
+		t.Fatalf("rename: %v", errno)
+	}
+	if b, err := os.ReadFile(filepath.Join(host, "new.txt")); err != nil || string(b) != "from the guest" {
+		t.Errorf("host new.txt = %q, %v", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(host, "renamed.txt")); err != nil || string(b) != "old" {
+		t.Errorf("host renamed.txt = %q, %v", b, err)
+	}
+	if e, err := r.Describe(guest + "/new.txt"); err != nil || e.Writes != WritesHost || e.Source != "host:"+filepath.Join(host, "new.txt") {
+		t.Errorf("describe new.txt = %+v, %v", e, err)
+	}
+}

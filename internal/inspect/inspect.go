@@ -26,9 +26,16 @@ type Report struct {
 	Volumes    []Volume  `json:"volumes"`
 	Mounts     []Mount   `json:"mounts"`
 	Integrity  Integrity `json:"integrity"`
-	// Verified is true when every hash the package stores was checked (--verify)
-	// and matched.
+	// Verified is true when --verify checked the hashes the package carries to
+	// check itself (the v1 whole-file checksum; v2/v3 section, file and directory
+	// hashes; atom signatures) and every one matched. It is false without
+	// --verify, and false for a package that carries no such hashes (a tarball, a
+	// directory, a bare module, a v1 file with checksum "none"): nothing vouches
+	// for its bytes, whatever --verify did.
 	Verified bool `json:"verified"`
+	// VerifyNote says, with --verify, why Verified is false: "the tar.gz form
+	// carries no hashes". It is absent otherwise.
+	VerifyNote string `json:"verify_note,omitempty"`
 }
 
 // Package is the package's identity; empty strings when the container does not say.
@@ -109,7 +116,6 @@ func Inspect(c *webc.Container, file string, opts Options) (*Report, error) {
 		Atoms:    []Atom{},
 		Volumes:  []Volume{},
 		Mounts:   []Mount{},
-		Verified: opts.Verify,
 	}
 	if ep, ok := c.DefaultCommand(); ok {
 		r.Entrypoint = &ep
@@ -153,7 +159,34 @@ func Inspect(c *webc.Container, file string, opts Options) (*Report, error) {
 	if in.SignatureBytes > 0 {
 		r.Integrity.Signature = "present, not checked"
 	}
+	if opts.Verify {
+		r.VerifyNote = unverifiable(c, in)
+		r.Verified = r.VerifyNote == ""
+	}
 	return r, nil
+}
+
+// unverifiable says why a package that passed Verify is still not verified: it
+// carries no hashes of its own, so the check had nothing (or only its atoms'
+// signatures, which sit in an unprotected manifest) to compare. It returns ""
+// for a package whose hashes cover it.
+func unverifiable(c *webc.Container, in webc.Integrity) string {
+	switch in.Checksum {
+	case "sha256", "sha256-signed", "sections":
+		return ""
+	case "none":
+		signed := 0
+		for _, a := range c.Manifest.Atoms {
+			if strings.HasPrefix(a.Signature, "sha256:") {
+				signed++
+			}
+		}
+		if signed > 0 {
+			return fmt.Sprintf("this %s file has no checksum; only its atoms' signatures were checked, and matched", c.Format)
+		}
+		return fmt.Sprintf("this %s file has no checksum", c.Format)
+	}
+	return fmt.Sprintf("the %s form carries no hashes", c.Format)
 }
 
 func describeAtom(c *webc.Container, name string) (Atom, error) {
@@ -278,9 +311,12 @@ func (r *Report) integrityText() string {
 	if r.Integrity.Signature != "none" {
 		s += "; signature present, not checked"
 	}
-	if r.Verified {
+	switch {
+	case r.Verified:
 		s += " (verified)"
-	} else if r.Integrity.Checksum != "" && r.Integrity.Checksum != "none" {
+	case r.VerifyNote != "":
+		s += " (not verified: " + r.VerifyNote + ")"
+	case r.Integrity.Checksum != "" && r.Integrity.Checksum != "none":
 		s += " (not verified: use --verify)"
 	}
 	return s

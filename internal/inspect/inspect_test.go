@@ -10,13 +10,16 @@ package inspect
 // to rewrite them after a deliberate change, and review the diff.
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -330,11 +333,30 @@ func TestInspect(t *testing.T) {
 					Commands: []Command{{Name: "main", Runner: webc.RunnerWasi, Atom: "main", MainArgs: []string{}, Env: []string{}}},
 					Atoms: []Atom{{Name: "main", Size: int64(len(atomApp)), SHA256: hexSum(atomApp),
 						Imports: []string{"wasi_snapshot_preview1", "env"}, ABI: "wasi"}},
-					Volumes:   []Volume{},
-					Mounts:    []Mount{},
-					Integrity: Integrity{Checksum: "", Signature: "none"},
-					Verified:  true,
+					Volumes:    []Volume{},
+					Mounts:     []Mount{},
+					Integrity:  Integrity{Checksum: "", Signature: "none"},
+					VerifyNote: "the wasm form carries no hashes",
 				}
+			},
+		},
+		{
+			name: "in-memory directory form, --verify: nothing to verify",
+			container: func(t *testing.T) *webc.Container {
+				c, err := fullSource(t).Container(webc.FormatDir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			},
+			file: "pkgdir",
+			opts: Options{Verify: true},
+			want: func() *Report {
+				r := fullReport()
+				r.File, r.Format = "pkgdir", "dir"
+				r.Integrity = Integrity{Checksum: "", Signature: "none"}
+				r.VerifyNote = "the dir form carries no hashes"
+				return r
 			},
 		},
 		{
@@ -553,4 +575,108 @@ func TestHumanBytes(t *testing.T) {
 			t.Errorf("humanBytes(%d) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
+}
+
+// TestInspectVerifyUnhashed: --verify of a form that carries no hashes of its own
+// reports verified false and says why, in the JSON and in the text.
+func TestInspectVerifyUnhashed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		open     func(t *testing.T) *webc.Container
+		wantNote string
+	}{
+		{"bare module", func(t *testing.T) *webc.Container { return parse(t, atomApp) }, "the wasm form carries no hashes"},
+		{"tar.gz", func(t *testing.T) *webc.Container { return parse(t, tarGz(t)) }, "the tar.gz form carries no hashes"},
+		{"v1, checksum none, a signed atom", func(t *testing.T) *webc.Container {
+			return fixture(t, "dash-1.0.18-f0d13233-bcda-4cf1-9a23-3460bffaae2a.webc")
+		},
+			"this webc-v1 file has no checksum; only its atoms' signatures were checked, and matched"},
+		{"v1, checksum none, no atoms", func(t *testing.T) *webc.Container {
+			return fixture(t, "hello-0.1.0-665d2ddc-80e6-4845-85d3-4587b1693bb7.webc")
+		},
+			"this webc-v1 file has no checksum"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := tt.open(t)
+			r, err := Inspect(c, "pkg", Options{Verify: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Verified || r.VerifyNote != tt.wantNote {
+				t.Errorf("verified %v, note %q; want false, %q", r.Verified, r.VerifyNote, tt.wantNote)
+			}
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := `"verified":false,"verify_note":` + strconvQuote(tt.wantNote) + "}"; !strings.HasSuffix(string(b), want) {
+				t.Errorf("JSON ends %q, want %q", b[max(0, len(b)-len(want)):], want)
+			}
+			var text bytes.Buffer
+			if err := r.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if want := "(not verified: " + tt.wantNote + ")\n"; !strings.Contains(text.String(), want) {
+				t.Errorf("text report does not say %q:\n%s", want, text.String())
+			}
+
+			// Without --verify there is no note.
+			r, err = Inspect(c, "pkg", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Verified || r.VerifyNote != "" {
+				t.Errorf("without --verify: verified %v, note %q; want false and none", r.Verified, r.VerifyNote)
+			}
+		})
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// tarGz is a small wapm tarball: a wasmer.toml and one module.
+func tarGz(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, f := range []struct{ name, data string }{
+		{"wasmer.toml", "[package]\nname = \"t/tgz\"\nversion = \"0.1.0\"\n[[module]]\nname = \"app\"\nsource = \"app.wasm\"\n"},
+		{"app.wasm", string(atomApp)},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// fixture opens a real package from the shared fixtures beside the project, or
+// skips the test when it is absent.
+func fixture(t *testing.T, name string) *webc.Container {
+	t.Helper()
+	c, err := webc.Open(filepath.Join("..", "..", "..", "shared", "fixtures", "packages", name))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("real package %s not available: it lives in ../shared/fixtures/packages beside the project", name)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }

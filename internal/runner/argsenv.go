@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/wasirun/wasirun/internal/webc"
@@ -59,6 +60,22 @@ func guestEnv(ann *webc.WasiAnnotation, host []string, forward bool, extra, user
 		e.set(k, v)
 	}
 	return e.entries()
+}
+
+// CheckEnvEntry reports why one of the user's --env entries ("K=V", or "K" alone)
+// cannot name a variable: its name is empty ("=x", and "" itself), or it holds a
+// NUL byte, which would cut the entry short where the guest reads it (WASI hands
+// the environment over as NUL-terminated strings). It returns nil for a usable
+// entry. The caller adds which flag and value it was.
+func CheckEnvEntry(kv string) error {
+	k, _, _ := strings.Cut(kv, "=")
+	switch {
+	case k == "":
+		return errors.New("the variable name is empty")
+	case strings.IndexByte(kv, 0) >= 0:
+		return errors.New("it contains a NUL byte")
+	}
+	return nil
 }
 
 // envList is an ordered environment in which a later set replaces the value but

@@ -89,3 +89,34 @@ func TestGuestEnv(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckEnvEntry(t *testing.T) {
+	tests := []struct {
+		kv      string
+		wantErr string
+	}{
+		{"A=1", ""},
+		{"A", ""},
+		{"A=", ""},
+		{"A==", ""},
+		{"A=x,y", ""},
+		{" A=1", ""}, // odd, but a name
+		{"=x", "the variable name is empty"},
+		{"=", "the variable name is empty"},
+		{"", "the variable name is empty"},
+		{"A=\x00", "it contains a NUL byte"},
+		{"A=1\x002", "it contains a NUL byte"},
+		{"A\x00B=1", "it contains a NUL byte"},
+		{"\x00", "it contains a NUL byte"},
+	}
+	for _, tt := range tests {
+		err := CheckEnvEntry(tt.kv)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.wantErr {
+			t.Errorf("CheckEnvEntry(%q) = %q, want %q", tt.kv, got, tt.wantErr)
+		}
+	}
+}

@@ -191,9 +191,10 @@ func execute(ctx context.Context, atom []byte, name string, system *wasi.System,
 		return ExitCannotRun, &CannotRunError{Module: name, Err: err}
 	}
 	log.Debug().Dur("took", time.Since(start)).Msg("compiled")
-	if err := system.Instantiate(ctx, r, imported); err != nil {
+	if err := wasi.Define(ctx, r, imported); err != nil {
 		return ExitFailure, err
 	}
+	ctx = wasi.WithSystem(ctx, system)
 	mod, err := r.InstantiateModule(ctx, compiled, system.ModuleConfig().WithName("").WithStartFunctions())
 	if err != nil {
 		if code, err, ok := outcome(err, reason()); ok {

@@ -21,12 +21,13 @@ import (
 	"time"
 
 	"github.com/wasirun/wasirun/internal/fsprep"
+	"github.com/wasirun/wasirun/internal/testfixtures"
 	"github.com/wasirun/wasirun/internal/vfs"
 	"github.com/wasirun/wasirun/internal/webc"
 )
 
-// suiteArchive is the suite, beside the project.
-const suiteArchive = "../../../shared/fixtures/wasi-testsuite-p1.tar.gz"
+// suiteArchive is the suite's file in the shared fixtures folder.
+const suiteArchive = "wasi-testsuite-p1.tar.gz"
 
 // suiteMinPass is the floor the issue sets: every test that wazero or Node passes.
 const suiteMinPass = 66
@@ -49,10 +50,7 @@ func TestWASISuite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the WASI test suite: skipped with -short")
 	}
-	if _, err := os.Stat(suiteArchive); err != nil {
-		t.Skipf("WASI test suite not available (%v): it lives in ../shared/fixtures beside the project", err)
-	}
-	dir := extractSuite(t)
+	dir := extractSuite(t, testfixtures.Path(t, suiteArchive))
 	tests := listSuite(t, dir)
 	cache := t.TempDir()
 	var (
@@ -112,10 +110,10 @@ func listSuite(t *testing.T, dir string) []string {
 // extractSuite unpacks the archive into a temporary directory. The tests share
 // it: a directory mapped at "/" is a read-only lower layer of the guest root,
 // whose writes land in memory, so no test changes what the next one sees.
-func extractSuite(t *testing.T) string {
+func extractSuite(t *testing.T, archive string) string {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command("tar", "xzf", suiteArchive, "-C", dir)
+	cmd := exec.Command("tar", "xzf", archive, "-C", dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("extracting the suite: %v\n%s", err, out)
 	}

@@ -117,6 +117,44 @@ func TestResolve(t *testing.T) {
 	f.Close()
 }
 
+// TestMountTableResolve: Resolve follows every link, the last included, and
+// returns a clean guest path that need not exist.
+func TestMountTableResolve(t *testing.T) {
+	m := newTestTable(t)
+	if errno := m.Symlink("/data/gone", "/home/dangling"); errno != ESUCCESS {
+		t.Fatal(errno)
+	}
+	if errno := m.Symlink("dirlink/sub/../file.txt", "/home/chain"); errno != ESUCCESS {
+		t.Fatal(errno)
+	}
+	for _, tt := range []struct {
+		path  string
+		want  string
+		errno Errno
+	}{
+		{"/data/file.txt", "/data/file.txt", ESUCCESS},
+		{"/home/link", "/data/file.txt", ESUCCESS},                 // absolute, across mounts
+		{"/home/rel", "/data/file.txt", ESUCCESS},                  // relative, with ".."
+		{"/home/chain", "/data/file.txt", ESUCCESS},                // a link through a link
+		{"/home/dirlink/sub", "/data/sub", ESUCCESS},               // a link before the last
+		{"/home/dirlink/../home/link", "/data/file.txt", ESUCCESS}, // ".." of the target
+		{"/home/dirlink/", "/data", ESUCCESS},                      // trailing slash: clean
+		{"home//./link", "/data/file.txt", ESUCCESS},               // relative, unclean
+		{"/../../home/link", "/data/file.txt", ESUCCESS},           // ".." clamped at "/"
+		{"/home/dangling", "/data/gone", ESUCCESS},                 // need not exist
+		{"/data/new", "/data/new", ESUCCESS},                       // neither
+		{"/data/missing/x", "", ENOENT},
+		{"/data/file.txt/x", "", ENOTDIR},
+		{"/loop/a", "", ELOOP},
+		{"", "", ENOENT},
+	} {
+		got, errno := m.Resolve(tt.path)
+		if got != tt.want || errno != tt.errno {
+			t.Errorf("Resolve(%q) = %q, %v; want %q, %v", tt.path, got, errno, tt.want, tt.errno)
+		}
+	}
+}
+
 // TestResolveLinkChain follows a chain of exactly maxSymlinks links (/c/2 ... /c/41,
 // the last pointing at /end), and fails one link further (/c/1).
 func TestResolveLinkChain(t *testing.T) {

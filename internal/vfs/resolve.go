@@ -109,3 +109,16 @@ func (m *MountTable) resolve(p string, followLast bool) (resolved, Errno) {
 	mt, rel := m.lookup(cur)
 	return resolved{mount: mt, rel: rel, guest: cur, mustDir: mustDir}, ESUCCESS
 }
+
+// Resolve follows every symbolic link of the guest path p, the last one included,
+// and returns the clean absolute guest path it leads to, which need not exist
+// (a dangling link resolves to its target). Errors are those of resolution:
+// ENOENT or ENOTDIR for a missing or non-directory component before the last,
+// ELOOP past maxSymlinks links.
+func (m *MountTable) Resolve(p string) (string, Errno) {
+	r, errno := m.resolve(p, true)
+	if errno != ESUCCESS {
+		return "", errno
+	}
+	return r.guest, ESUCCESS
+}

@@ -26,7 +26,7 @@ func TestArgsEnviron(t *testing.T) {
 		{"args_get", "args_sizes_get", func(l []string) Config { return Config{Args: l} }},
 		{"environ_get", "environ_sizes_get", func(l []string) Config { return Config{Env: l} }},
 	}
-	for _, module := range []string{ModulePreview1, ModuleUnstable} {
+	for _, module := range []string{modulePreview1, moduleUnstable} {
 		for _, f := range funcs {
 			for _, tc := range lists {
 				t.Run(module+"/"+f.get+"/"+tc.name, func(t *testing.T) {

@@ -20,7 +20,7 @@ type hotCall struct {
 
 func (g *guest) hot(name string, params ...uint64) *hotCall {
 	g.t.Helper()
-	fn := g.mod.ExportedFunction(ModulePreview1 + "." + name)
+	fn := g.mod.ExportedFunction(modulePreview1 + "." + name)
 	if fn == nil {
 		g.t.Fatalf("no trampoline for %s", name)
 	}
@@ -35,10 +35,25 @@ func (c *hotCall) call() vfs.Errno {
 	return vfs.Errno(c.stack[0])
 }
 
-// direct calls the host function itself, as wazero does, without the guest.
-func (c *hotCall) direct(fn func(*System, *guest, []uint64) vfs.Errno) vfs.Errno {
+// direct calls the host function itself, as wazero does (the System found in
+// the context included), without the guest.
+func (c *hotCall) direct(fn api.GoModuleFunction) vfs.Errno {
 	copy(c.stack, c.params)
-	return fn(c.g.sys, c.g, c.stack)
+	fn.Call(c.g.ctx, c.g.mod, c.stack)
+	return vfs.Errno(c.stack[0])
+}
+
+// hostFuncOf returns the wasi_snapshot_preview1 function name as the engine
+// calls it.
+func hostFuncOf(tb testing.TB, name string) api.GoModuleFunction {
+	tb.Helper()
+	for _, f := range preview1 {
+		if f.name == name {
+			return f.goFunc()
+		}
+	}
+	tb.Fatalf("no host function %s", name)
+	return nil
 }
 
 // rwFile opens a 64 KiB regular tmpfs file for the I/O benchmarks and sets up one
@@ -110,7 +125,7 @@ func pathOpenCalls(tb testing.TB) (*fsGuest, *hotCall, *hotCall) {
 
 // Allocation budgets: fd_read and fd_write on a regular tmpfs file allocate
 // nothing; path_open and fd_close allocate the joined path, the tmpfs handle and
-// the fd entry, plus what the mount table's resolution allocates per path
+// the open file, plus what the mount table's resolution allocates per path
 // component. Through the trampoline the budget is what a call of wazero itself
 // costs (measured with fd_close of a bad fd, which allocates nothing of ours)
 // plus ours.
@@ -127,8 +142,9 @@ func TestAllocBudgets(t *testing.T) {
 	wazero := testing.AllocsPerRun(200, func() { baseline.call() })
 	t.Logf("a call through wazero's interpreter: %.1f allocations", wazero)
 
-	direct := func(name string, c *hotCall, fn func(*System, *guest, []uint64) vfs.Errno) {
+	direct := func(name string, c *hotCall) {
 		t.Helper()
+		fn := hostFuncOf(t, name)
 		allocs := testing.AllocsPerRun(200, func() {
 			seek.call()
 			if errno := c.direct(fn); errno != vfs.ESUCCESS {
@@ -147,9 +163,9 @@ func TestAllocBudgets(t *testing.T) {
 			t.Errorf("%s through the guest: %.1f allocations, want at most wazero's %.1f", name, viaGuest, wazero)
 		}
 	}
-	direct("fd_read", read, func(s *System, g *guest, st []uint64) vfs.Errno { return s.fdRead(g.ctx, g.mod, st) })
-	direct("fd_write", write, func(s *System, g *guest, st []uint64) vfs.Errno { return s.fdWrite(g.ctx, g.mod, st) })
-	direct("fd_pwrite", pwrite, func(s *System, g *guest, st []uint64) vfs.Errno { return s.fdPwrite(g.ctx, g.mod, st) })
+	direct("fd_read", read)
+	direct("fd_write", write)
+	direct("fd_pwrite", pwrite)
 
 	pg, open, closeFd := pathOpenCalls(t)
 	openClose := func() {

@@ -15,8 +15,8 @@ const (
 // fakeClocks is a Config with fixed clocks.
 func fakeClocks() Config {
 	return Config{
-		Walltime: func() int64 { return fakeWall },
-		Nanotime: func() int64 { return fakeMono },
+		walltime: func() int64 { return fakeWall },
+		nanotime: func() int64 { return fakeMono },
 	}
 }
 
@@ -34,7 +34,7 @@ func TestClocks(t *testing.T) {
 		{id: 4, wantErrno: vfs.EINVAL},
 		{id: 0xffffffff, wantErrno: vfs.EINVAL},
 	}
-	for _, module := range []string{ModulePreview1, ModuleUnstable} {
+	for _, module := range []string{modulePreview1, moduleUnstable} {
 		g := newGuest(t, fakeClocks())
 		for _, tc := range tests {
 			g.write(16, make([]byte, 16))

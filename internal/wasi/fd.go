@@ -45,17 +45,19 @@ const adviceMax = 5
 // fdflagsAll are the fdflags preview1 defines.
 const fdflagsAll = fdflagAppend | fdflagDsync | fdflagNonblock | fdflagRsync | fdflagSync
 
-// file returns the entry of fd when it holds the rights in need and has a file:
-// EBADF when fd is not open or has no file, ENOTCAPABLE when a right is missing.
-func (s *System) file(fd uint32, need uint64) (*fdEntry, vfs.Errno) {
-	e, errno := s.fds.lookup(fd, need)
+// file acquires the open file of fd when the fd holds the rights in need and has
+// a file: EBADF when fd is not open or has no file, ENOTCAPABLE when a right is
+// missing. On success the caller releases it (f.release) when done.
+func (s *System) file(fd uint32, need uint64) (*openFile, vfs.Errno) {
+	d, errno := s.fds.lookup(fd, need)
 	if errno != vfs.ESUCCESS {
 		return nil, errno
 	}
-	if e.file == nil {
+	if d.ofd.file == nil {
+		d.ofd.release()
 		return nil, vfs.EBADF
 	}
-	return e, vfs.ESUCCESS
+	return d.ofd, vfs.ESUCCESS
 }
 
 // seek moves the offset of fd (whence: io.SeekStart, io.SeekCurrent,
@@ -65,11 +67,13 @@ func (s *System) file(fd uint32, need uint64) (*fdEntry, vfs.Errno) {
 // would become negative is EINVAL. fd_seek, fd_tell and wasi_unstable's fd_seek
 // share it.
 func (s *System) seek(fd uint32, offset int64, whence int) (int64, vfs.Errno) {
-	e, errno := s.fds.get(fd)
+	d, errno := s.fds.acquire(fd)
 	if errno != vfs.ESUCCESS {
 		return 0, errno
 	}
-	if e.isStream() {
+	f := d.ofd
+	defer f.release()
+	if f.isStream() {
 		return 0, vfs.ESPIPE
 	}
 	need := rightFdSeek
@@ -77,9 +81,9 @@ func (s *System) seek(fd uint32, offset int64, whence int) (int64, vfs.Errno) {
 		need = rightFdSeek | rightFdTell // either: fd_seek's right implies fd_tell's
 	}
 	switch {
-	case e.rights&need == 0:
+	case d.rights&need == 0:
 		return 0, vfs.ENOTCAPABLE
-	case e.file == nil || e.filetype == filetypeDirectory:
+	case f.file == nil || f.filetype == filetypeDirectory:
 		return 0, vfs.EBADF
 	}
 	switch whence {
@@ -91,21 +95,22 @@ func (s *System) seek(fd uint32, offset int64, whence int) (int64, vfs.Errno) {
 	default:
 		return 0, vfs.EINVAL
 	}
-	return e.file.Lseek(offset, whence)
+	return f.file.Lseek(offset, whence)
 }
 
 // fdStat returns the attributes of the file open as fd and its WASI filetype;
 // it needs rightFdFilestatGet. fd_filestat_get and wasi_unstable's share it.
 func (s *System) fdStat(fd uint32) (vfs.Stat, uint8, vfs.Errno) {
-	e, errno := s.file(fd, rightFdFilestatGet)
+	f, errno := s.file(fd, rightFdFilestatGet)
 	if errno != vfs.ESUCCESS {
 		return vfs.Stat{}, 0, errno
 	}
-	st, errno := e.file.Stat()
+	defer f.release()
+	st, errno := f.file.Stat()
 	if errno != vfs.ESUCCESS {
 		return vfs.Stat{}, 0, errno
 	}
-	return st, e.filetype, vfs.ESUCCESS
+	return st, f.filetype, vfs.ESUCCESS
 }
 
 // putFilestat writes st as a preview1 filestat (64 bytes) at ptr.
@@ -162,8 +167,12 @@ func (s *System) fdAdvise(_ context.Context, _ api.Module, stack []uint64) vfs.E
 	if advice > adviceMax {
 		return vfs.EINVAL
 	}
-	_, errno := s.file(fd, rightFdAdvise)
-	return errno
+	f, errno := s.file(fd, rightFdAdvise)
+	if errno != vfs.ESUCCESS {
+		return errno
+	}
+	f.release()
+	return vfs.ESUCCESS
 }
 
 // fd_allocate(fd, offset, len) grows the file to offset+len when it is
@@ -171,62 +180,59 @@ func (s *System) fdAdvise(_ context.Context, _ api.Module, stack []uint64) vfs.E
 // wasmtime answers ENOTSUP instead).
 func (s *System) fdAllocate(_ context.Context, _ api.Module, stack []uint64) vfs.Errno {
 	fd, offset, length := uint32(stack[0]), stack[1], stack[2]
-	e, errno := s.file(fd, rightFdAllocate)
+	f, errno := s.file(fd, rightFdAllocate)
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
+	defer f.release()
 	switch {
-	case e.filetype == filetypeDirectory:
+	case f.filetype == filetypeDirectory:
 		return vfs.EISDIR
 	case length == 0 || offset > math.MaxInt64 || length > math.MaxInt64:
 		return vfs.EINVAL
 	case offset+length > math.MaxInt64:
 		return vfs.EFBIG
 	}
-	st, errno := e.file.Stat()
+	st, errno := f.file.Stat()
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
 	if end := int64(offset + length); end > st.Size {
-		return e.file.Truncate(end)
+		return f.file.Truncate(end)
 	}
 	return vfs.ESUCCESS
 }
 
-// fd_close(fd) closes fd; a preopen may be closed too.
+// fd_close(fd) closes fd; a preopen may be closed too. The file's own close, and
+// its errno, wait for the last fd of the file and the last call using it.
 func (s *System) fdClose(_ context.Context, _ api.Module, stack []uint64) vfs.Errno {
-	e, errno := s.fds.remove(uint32(stack[0]))
-	if errno != vfs.ESUCCESS {
-		return errno
-	}
-	if e.file == nil {
-		return vfs.ESUCCESS
-	}
-	return e.file.Close()
+	return s.fds.close(uint32(stack[0]))
 }
 
 // fd_datasync(fd)
 func (s *System) fdDatasync(_ context.Context, _ api.Module, stack []uint64) vfs.Errno {
-	e, errno := s.file(uint32(stack[0]), rightFdDatasync)
+	f, errno := s.file(uint32(stack[0]), rightFdDatasync)
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
-	return e.file.Datasync()
+	defer f.release()
+	return f.file.Datasync()
 }
 
 // fd_sync(fd)
 func (s *System) fdSync(_ context.Context, _ api.Module, stack []uint64) vfs.Errno {
-	e, errno := s.file(uint32(stack[0]), rightFdSync)
+	f, errno := s.file(uint32(stack[0]), rightFdSync)
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
-	return e.file.Sync()
+	defer f.release()
+	return f.file.Sync()
 }
 
 // fd_fdstat_get(fd, buf) writes the fdstat: filetype u8 @0, flags u16 @2,
 // rights_base u64 @8, rights_inheriting u64 @16. It needs no right and no file.
 func (s *System) fdFdstatGet(_ context.Context, mod api.Module, stack []uint64) vfs.Errno {
-	e, errno := s.fds.get(uint32(stack[0]))
+	d, errno := s.fds.get(uint32(stack[0]))
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
@@ -234,48 +240,45 @@ func (s *System) fdFdstatGet(_ context.Context, mod api.Module, stack []uint64) 
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
+	d.ofd.mu.Lock()
+	fdflags := d.ofd.fdflags
+	d.ofd.mu.Unlock()
 	le := binary.LittleEndian
-	le.PutUint64(b[0:], uint64(e.filetype)|uint64(e.fdflags)<<16)
-	le.PutUint64(b[8:], e.rights)
-	le.PutUint64(b[16:], e.inheriting)
+	le.PutUint64(b[0:], uint64(d.ofd.filetype)|uint64(fdflags)<<16)
+	le.PutUint64(b[8:], d.rights)
+	le.PutUint64(b[16:], d.inheriting)
 	return vfs.ESUCCESS
 }
 
 // fd_fdstat_set_flags(fd, flags): APPEND is applied to the file; the others
 // (DSYNC, NONBLOCK, RSYNC, SYNC) are recorded, a filesystem in memory having no
-// use for them.
+// use for them. They are the open file's, shared by every fd of it.
 func (s *System) fdFdstatSetFlags(_ context.Context, _ api.Module, stack []uint64) vfs.Errno {
 	fd, flags := uint32(stack[0]), uint32(stack[1])
 	if flags&^uint32(fdflagsAll) != 0 {
 		return vfs.EINVAL
 	}
-	e, errno := s.file(fd, rightFdFdstatSetFlags)
+	f, errno := s.file(fd, rightFdFdstatSetFlags)
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
-	f := uint16(flags)
-	if (e.fdflags^f)&fdflagAppend != 0 && e.filetype != filetypeDirectory {
-		if errno := e.file.SetAppend(f&fdflagAppend != 0); errno != vfs.ESUCCESS {
+	defer f.release()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ff := uint16(flags)
+	if (f.fdflags^ff)&fdflagAppend != 0 && f.filetype != filetypeDirectory {
+		if errno := f.file.SetAppend(ff&fdflagAppend != 0); errno != vfs.ESUCCESS {
 			return errno
 		}
 	}
-	e.fdflags = f
+	f.fdflags = ff
 	return vfs.ESUCCESS
 }
 
 // fd_fdstat_set_rights(fd, base, inheriting) only drops rights: asking for one
 // the fd does not hold is ENOTCAPABLE.
 func (s *System) fdFdstatSetRights(_ context.Context, _ api.Module, stack []uint64) vfs.Errno {
-	fd, base, inheriting := uint32(stack[0]), stack[1], stack[2]
-	e, errno := s.fds.get(fd)
-	if errno != vfs.ESUCCESS {
-		return errno
-	}
-	if base&^e.rights != 0 || inheriting&^e.inheriting != 0 {
-		return vfs.ENOTCAPABLE
-	}
-	e.rights, e.inheriting = base, inheriting
-	return vfs.ESUCCESS
+	return s.fds.setRights(uint32(stack[0]), stack[1], stack[2])
 }
 
 // fd_filestat_get(fd, buf)
@@ -290,14 +293,15 @@ func (s *System) fdFilestatGet(_ context.Context, mod api.Module, stack []uint64
 // fd_filestat_set_size(fd, size)
 func (s *System) fdFilestatSetSize(_ context.Context, _ api.Module, stack []uint64) vfs.Errno {
 	fd, size := uint32(stack[0]), stack[1]
-	e, errno := s.file(fd, rightFdFilestatSetSize)
-	switch {
-	case errno != vfs.ESUCCESS:
+	f, errno := s.file(fd, rightFdFilestatSetSize)
+	if errno != vfs.ESUCCESS {
 		return errno
-	case size > math.MaxInt64:
+	}
+	defer f.release()
+	if size > math.MaxInt64 {
 		return vfs.EFBIG
 	}
-	return e.file.Truncate(int64(size))
+	return f.file.Truncate(int64(size))
 }
 
 // fd_filestat_set_times(fd, atim, mtim, fstflags)
@@ -306,11 +310,12 @@ func (s *System) fdFilestatSetTimes(_ context.Context, _ api.Module, stack []uin
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
-	e, errno := s.file(uint32(stack[0]), rightFdFilestatSetTimes)
+	f, errno := s.file(uint32(stack[0]), rightFdFilestatSetTimes)
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
-	return e.file.Utimens(atim, mtim)
+	defer f.release()
+	return f.file.Utimens(atim, mtim)
 }
 
 // ioOp is what iov does with each buffer.
@@ -385,16 +390,23 @@ func (s *System) rw(mod api.Module, stack []uint64, op ioOp, need uint64) vfs.Er
 			return vfs.EINVAL
 		}
 		off, resultPtr = int64(stack[3]), uint32(stack[4])
-		if e, errno := s.fds.get(fd); errno == vfs.ESUCCESS && e.isStream() {
-			return vfs.ESPIPE
-		}
 	}
-	e, errno := s.file(fd, need)
+	d, errno := s.fds.acquire(fd)
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
+	f := d.ofd
+	defer f.release()
+	switch {
+	case (op == opPread || op == opPwrite) && f.isStream():
+		return vfs.ESPIPE
+	case d.rights&need != need:
+		return vfs.ENOTCAPABLE
+	case f.file == nil:
+		return vfs.EBADF
+	}
 	m := mod.Memory()
-	done, errno := iov(m, e.file, op, iovs, n, off)
+	done, errno := iov(m, f.file, op, iovs, n, off)
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
@@ -425,11 +437,11 @@ func (s *System) fdPwrite(_ context.Context, mod api.Module, stack []uint64) vfs
 // fd_prestat_get(fd, buf) writes the prestat of a preopen: tag u8 @0 (0, a
 // directory), name_len u32 @4. Any other fd is EBADF.
 func (s *System) fdPrestatGet(_ context.Context, mod api.Module, stack []uint64) vfs.Errno {
-	e, errno := s.fds.get(uint32(stack[0]))
+	d, errno := s.fds.get(uint32(stack[0]))
 	switch {
 	case errno != vfs.ESUCCESS:
 		return errno
-	case e.preopen == "":
+	case d.preopen == "":
 		return vfs.EBADF
 	}
 	b, errno := view(mod.Memory(), uint32(stack[1]), prestatSize)
@@ -437,7 +449,7 @@ func (s *System) fdPrestatGet(_ context.Context, mod api.Module, stack []uint64)
 		return errno
 	}
 	binary.LittleEndian.PutUint32(b[0:], 0)
-	binary.LittleEndian.PutUint32(b[4:], uint32(len(e.preopen)))
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(d.preopen)))
 	return vfs.ESUCCESS
 }
 
@@ -445,25 +457,25 @@ func (s *System) fdPrestatGet(_ context.Context, mod api.Module, stack []uint64)
 // terminated; a buffer shorter than the name is ENAMETOOLONG, as wasmtime.
 func (s *System) fdPrestatDirName(_ context.Context, mod api.Module, stack []uint64) vfs.Errno {
 	fd, ptr, n := uint32(stack[0]), uint32(stack[1]), uint32(stack[2])
-	e, errno := s.fds.get(fd)
+	d, errno := s.fds.get(fd)
 	switch {
 	case errno != vfs.ESUCCESS:
 		return errno
-	case e.preopen == "":
+	case d.preopen == "":
 		return vfs.EBADF
-	case uint64(n) < uint64(len(e.preopen)):
+	case uint64(n) < uint64(len(d.preopen)):
 		return vfs.ENAMETOOLONG
 	}
-	b, errno := view(mod.Memory(), ptr, uint32(len(e.preopen)))
+	b, errno := view(mod.Memory(), ptr, uint32(len(d.preopen)))
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
-	copy(b, e.preopen)
+	copy(b, d.preopen)
 	return vfs.ESUCCESS
 }
 
-// fd_renumber(from, to) moves from onto to, closing what to held; both must be
-// open (EBADF).
+// fd_renumber(from, to) moves from onto to, releasing what to held; both must
+// be open (EBADF).
 func (s *System) fdRenumber(_ context.Context, _ api.Module, stack []uint64) vfs.Errno {
 	return s.fds.renumber(uint32(stack[0]), uint32(stack[1]))
 }

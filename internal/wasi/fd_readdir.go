@@ -48,11 +48,12 @@ func (w *direntWriter) put(next, ino uint64, filetype uint8, name string) {
 // fd_readdir(fd, buf, buf_len, cookie, bufused)
 func (s *System) fdReaddir(_ context.Context, mod api.Module, stack []uint64) vfs.Errno {
 	fd, bufPtr, bufLen, cookie, usedPtr := uint32(stack[0]), uint32(stack[1]), uint32(stack[2]), stack[3], uint32(stack[4])
-	e, errno := s.file(fd, rightFdReaddir)
-	switch {
-	case errno != vfs.ESUCCESS:
+	f, errno := s.file(fd, rightFdReaddir)
+	if errno != vfs.ESUCCESS {
 		return errno
-	case e.filetype != filetypeDirectory:
+	}
+	defer f.release()
+	if f.filetype != filetypeDirectory {
 		return vfs.ENOTDIR
 	}
 	m := mod.Memory()
@@ -62,7 +63,7 @@ func (s *System) fdReaddir(_ context.Context, mod api.Module, stack []uint64) vf
 	}
 	w := direntWriter{buf: buf}
 	if cookie == 0 {
-		st, errno := e.file.Stat()
+		st, errno := f.file.Stat()
 		if errno != vfs.ESUCCESS {
 			return errno
 		}
@@ -70,46 +71,49 @@ func (s *System) fdReaddir(_ context.Context, mod api.Module, stack []uint64) vf
 	}
 	if cookie <= 1 && !w.full() {
 		var ino uint64
-		if e.path != "" && s.root != nil {
-			if st, errno := s.stat(joinGuest(e.path, ".."), true); errno == vfs.ESUCCESS {
+		if f.path != "" && s.root != nil {
+			if st, errno := s.root.Stat(joinGuest(f.path, "..")); errno == vfs.ESUCCESS {
 				ino = st.Ino
 			}
 		}
 		w.put(2, ino, filetypeDirectory, "..")
 	}
 	if !w.full() {
-		if errno := s.readdir(e, &w, cookie); errno != vfs.ESUCCESS {
+		f.mu.Lock()
+		errno := s.readdir(f, &w, cookie)
+		f.mu.Unlock()
+		if errno != vfs.ESUCCESS {
 			return errno
 		}
 	}
 	return writeU32(m, usedPtr, uint32(w.n))
 }
 
-// readdir writes the vfs entries of the directory e that follow the fd_readdir
-// cookie, in batches through e's reused buffer.
-func (s *System) readdir(e *fdEntry, w *direntWriter, cookie uint64) vfs.Errno {
+// readdir writes the vfs entries of the directory f that follow the fd_readdir
+// cookie, in batches through f's reused buffer. f.mu is held.
+func (s *System) readdir(f *openFile, w *direntWriter, cookie uint64) vfs.Errno {
 	var vc uint64
 	if cookie > direntCookieBase {
 		vc = cookie - direntCookieBase
 	}
 	// Entries are at least a header and one byte: ask for no more than fit.
 	batch := min(direntBatch, (len(w.buf)-w.n)/(direntHeaderSize+1)+1)
-	if cap(e.dirents) < batch {
-		e.dirents = make([]vfs.Dirent, batch, direntBatch)
+	if cap(f.dirents) < batch {
+		f.dirents = make([]vfs.Dirent, batch, direntBatch)
 	}
-	ents := e.dirents[:batch]
+	ents := f.dirents[:batch]
 	defer clear(ents) // do not keep the names alive
 	for {
-		n, errno := e.file.Readdir(vc, ents)
+		n, errno := f.file.Readdir(vc, ents)
 		if errno != vfs.ESUCCESS {
 			return errno
 		}
 		for i := range n {
 			d := &ents[i]
 			ino := d.Ino
-			if ino == 0 && s.root != nil && e.path != "" {
+			if ino == 0 && s.root != nil && f.path != "" {
 				// A mount point listed by the mount table: its inode is its root's.
-				if st, errno := s.root.Lstat(joinGuest(e.path, d.Name)); errno == vfs.ESUCCESS {
+				if st, errno := s.root.Lstat(joinGuest(f.path, d.Name)); errno == vfs.ESUCCESS {
 					ino = st.Ino
 				}
 			}

@@ -21,6 +21,9 @@ const (
 	memBuf  = 0x4000 // data buffers
 )
 
+// rightsAll is every right preview 1 defines.
+const rightsAll = rightSockAccept<<1 - 1
+
 // preopenFd is the fd of the guest's "/" in newFSGuest.
 const preopenFd = 3
 
@@ -473,8 +476,7 @@ func TestFdDirectory(t *testing.T) {
 	wantErrno(t, "fd_filestat_set_size(preopen)", g.p1("fd_filestat_set_size", preopenFd, 0), vfs.ENOTCAPABLE)
 	// The seek and tell core methods answer EBADF for a directory holding the
 	// rights (a hand-made entry: path_open never gives them).
-	e, _ := g.sys.fds.get(fd)
-	e.rights |= rightFdSeek
+	g.sys.fds.entries[fd].rights |= rightFdSeek
 	if _, errno := g.sys.seek(fd, 0, 0); errno != vfs.EBADF {
 		t.Errorf("seek(dir with FD_SEEK) = %v, want EBADF", errno)
 	}

@@ -15,7 +15,7 @@ import (
 // guest is a wasm module that imports every function of both host modules and
 // re-exports each through a trampoline ("wasi_snapshot_preview1.fd_write",
 // "wasi_unstable.fd_seek"), with one exported memory: tests call host functions as
-// a guest would and read the results from its memory.
+// a guest would and read the results from its memory. ctx carries sys.
 type guest struct {
 	t   testing.TB
 	ctx context.Context
@@ -24,21 +24,37 @@ type guest struct {
 	mem api.Memory
 }
 
-// newGuest instantiates a guest over a System built from cfg. The runtime is
-// closed when the test ends.
+// newGuest instantiates a guest over a System built from cfg, in a runtime of
+// its own. The runtime is closed when the test ends.
 func newGuest(t testing.TB, cfg Config) *guest {
 	t.Helper()
+	return instantiateGuest(t, newRuntime(t), "guest", cfg)
+}
+
+// newRuntime returns a runtime with the host modules defined, closed when the
+// test ends.
+func newRuntime(t testing.TB) wazero.Runtime {
+	t.Helper()
 	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	t.Cleanup(func() { r.Close(ctx) })
+	if err := Define(ctx, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// instantiateGuest instantiates the trampoline guest in r under name, over a
+// System built from cfg, closed when the test ends.
+func instantiateGuest(t testing.TB, r wazero.Runtime, name string, cfg Config) *guest {
+	t.Helper()
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-	t.Cleanup(func() { r.Close(ctx); s.Close() })
-	if err := s.Instantiate(ctx, r, nil); err != nil {
-		t.Fatal(err)
-	}
-	mod, err := r.InstantiateWithConfig(ctx, trampolineModule(), wazero.NewModuleConfig().WithName("guest").WithStartFunctions())
+	t.Cleanup(func() { s.Close() })
+	ctx := WithSystem(context.Background(), s)
+	mod, err := r.InstantiateWithConfig(ctx, trampolineModule(), s.ModuleConfig().WithName(name).WithStartFunctions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +77,7 @@ func (g *guest) call(module, name string, params ...uint64) vfs.Errno {
 // p1 calls a wasi_snapshot_preview1 function.
 func (g *guest) p1(name string, params ...uint64) vfs.Errno {
 	g.t.Helper()
-	return g.call(ModulePreview1, name, params...)
+	return g.call(modulePreview1, name, params...)
 }
 
 // callErr calls module.name and returns its raw results and error (proc_exit).

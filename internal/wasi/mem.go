@@ -9,14 +9,6 @@ import (
 // Guest-memory accessors. Every pointer a guest passes is checked here: an access
 // outside its memory is EFAULT, never a trap of the host.
 
-func readU32(m api.Memory, ptr uint32) (uint32, vfs.Errno) {
-	v, ok := m.ReadUint32Le(ptr)
-	if !ok {
-		return 0, vfs.EFAULT
-	}
-	return v, vfs.ESUCCESS
-}
-
 func writeU32(m api.Memory, ptr, v uint32) vfs.Errno {
 	if !m.WriteUint32Le(ptr, v) {
 		return vfs.EFAULT

@@ -2,8 +2,8 @@ package wasi
 
 import (
 	"context"
+	"crypto/rand"
 	"iter"
-	"sort"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -13,12 +13,12 @@ import (
 
 // The import module names this package serves.
 const (
-	ModulePreview1 = "wasi_snapshot_preview1"
-	ModuleUnstable = "wasi_unstable"
+	modulePreview1 = "wasi_snapshot_preview1"
+	moduleUnstable = "wasi_unstable"
 )
 
 // hostFunc is one export of a host module: a method of System returning the errno
-// the guest receives. Results other than the errno go through guest memory, as
+// the guest receives, called on the System of the call's context (goFunc). Results other than the errno go through guest memory, as
 // WASI defines.
 type hostFunc struct {
 	name   string
@@ -104,8 +104,8 @@ var unstableOwn = []hostFunc{
 // functions in place of their namesakes, without sock_accept (which came later).
 // Everything here is static data, so a start pays nothing for either table.
 var modules = []hostModule{
-	{name: ModulePreview1, base: preview1},
-	{name: ModuleUnstable, base: preview1, own: unstableOwn, omit: "sock_accept"},
+	{name: modulePreview1, base: preview1},
+	{name: moduleUnstable, base: preview1, own: unstableOwn, omit: "sock_accept"},
 }
 
 // hostModule is one import module: base's functions but omit, with own's in
@@ -136,7 +136,28 @@ func (m hostModule) funcs() iter.Seq[hostFunc] {
 	}
 }
 
-func (s *System) instantiate(ctx context.Context, r wazero.Runtime, m hostModule, imported func(module, name string) bool) error {
+// Define defines the host modules (wasi_snapshot_preview1, wasi_unstable) in r.
+// It is called once per runtime: the functions are not bound to a System but
+// find it in the context of each call (WithSystem), so that every guest instance
+// of r, each over its own System, shares them. imported, when not nil, narrows
+// them to the functions the guests of r import (module, name), nil keeping all:
+// the engine builds a trampoline for every host function, so defining only the
+// ones used shortens start-up.
+func Define(ctx context.Context, r wazero.Runtime, imported func(module, name string) bool) error {
+	// The engine gives every module, host modules too, a random source; its
+	// default would seed a math/rand generator, which nothing here reads.
+	config := wazero.NewModuleConfig().WithRandSource(rand.Reader)
+	for _, m := range modules {
+		if err := m.define(ctx, r, imported, config); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// define compiles and instantiates the module in r with the functions imported
+// admits; none is no module at all.
+func (m hostModule) define(ctx context.Context, r wazero.Runtime, imported func(module, name string) bool, config wazero.ModuleConfig) error {
 	b := r.NewHostModuleBuilder(m.name)
 	n := 0
 	for f := range m.funcs() {
@@ -144,18 +165,11 @@ func (s *System) instantiate(ctx context.Context, r wazero.Runtime, m hostModule
 			continue
 		}
 		n++
-		fn := f.fn
 		results := errnoResult
-		var call api.GoModuleFunc
 		if f.noErrno {
 			results = nil
-			call = func(ctx context.Context, mod api.Module, stack []uint64) { fn(s, ctx, mod, stack) }
-		} else {
-			call = func(ctx context.Context, mod api.Module, stack []uint64) {
-				stack[0] = uint64(fn(s, ctx, mod, stack))
-			}
 		}
-		b.NewFunctionBuilder().WithGoModuleFunction(call, f.params, results).Export(f.name)
+		b.NewFunctionBuilder().WithGoModuleFunction(f.goFunc(), f.params, results).Export(f.name)
 	}
 	if n == 0 {
 		return nil
@@ -164,8 +178,20 @@ func (s *System) instantiate(ctx context.Context, r wazero.Runtime, m hostModule
 	if err != nil {
 		return err
 	}
-	_, err = r.InstantiateModule(ctx, compiled, s.ModuleConfig())
+	_, err = r.InstantiateModule(ctx, compiled, config)
 	return err
+}
+
+// goFunc is f as the engine calls it: on the System of the call's context, the
+// errno, if any, in the first slot of the stack.
+func (f hostFunc) goFunc() api.GoModuleFunc {
+	fn := f.fn
+	if f.noErrno {
+		return func(ctx context.Context, mod api.Module, stack []uint64) { fn(systemOf(ctx), ctx, mod, stack) }
+	}
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		stack[0] = uint64(fn(systemOf(ctx), ctx, mod, stack))
+	}
 }
 
 // Supported reports whether this package serves the import module.name.
@@ -181,14 +207,4 @@ func Supported(module, name string) bool {
 		}
 	}
 	return false
-}
-
-// Modules lists the import modules this package serves, sorted.
-func Modules() []string {
-	names := make([]string, 0, len(modules))
-	for _, m := range modules {
-		names = append(names, m.name)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -2,7 +2,6 @@ package wasi
 
 import (
 	"context"
-	"io/fs"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -16,16 +15,11 @@ import (
 // lexically here (checkRel), joined to the directory's guest path, and handed to
 // the guest root (the mount table), which resolves it: symbolic links are
 // followed anywhere within the guest root, the guest root itself being the
-// sandbox.
+// sandbox. The directory's open file is not used, only its guest path, so a
+// path call holds no reference to it (see fdTable.get).
 
 // lookupflags of the path_* functions.
 const lookupSymlinkFollow uint32 = 1 << 0
-
-// statFollower is a filesystem that can stat a path following a last symbolic
-// link (the mount table); vfs.FS itself only has Lstat.
-type statFollower interface {
-	Stat(path string) (vfs.Stat, vfs.Errno)
-}
 
 // checkRel checks a path relative to a directory fd: empty is ENOENT, a NUL byte
 // EINVAL (as wasmtime: Rust's CString refuses it), bad UTF-8 EILSEQ, and an
@@ -66,24 +60,24 @@ func checkRel(rel string) (dotdot bool, errno vfs.Errno) {
 	return dotdot, vfs.ESUCCESS
 }
 
-// dirEntry returns the entry of the directory fd when it holds the rights in
-// need: EBADF when fd is not open, ENOTDIR when it is not a directory,
+// dirEntry returns the descriptor of the directory fd when it holds the rights
+// in need: EBADF when fd is not open, ENOTDIR when it is not a directory,
 // ENOTCAPABLE when a right is missing.
-func (s *System) dirEntry(fd uint32, need uint64) (*fdEntry, vfs.Errno) {
-	e, errno := s.fds.get(fd)
+func (s *System) dirEntry(fd uint32, need uint64) (descriptor, vfs.Errno) {
+	d, errno := s.fds.get(fd)
 	switch {
 	case errno != vfs.ESUCCESS:
-		return nil, errno
-	case e.file == nil:
-		return nil, vfs.EBADF
-	case e.filetype != filetypeDirectory:
-		return nil, vfs.ENOTDIR
-	case e.rights&need != need:
-		return nil, vfs.ENOTCAPABLE
+		return descriptor{}, errno
+	case d.ofd.file == nil:
+		return descriptor{}, vfs.EBADF
+	case d.ofd.filetype != filetypeDirectory:
+		return descriptor{}, vfs.ENOTDIR
+	case d.rights&need != need:
+		return descriptor{}, vfs.ENOTCAPABLE
 	case s.root == nil:
-		return nil, vfs.EBADF
+		return descriptor{}, vfs.EBADF
 	}
-	return e, vfs.ESUCCESS
+	return d, vfs.ESUCCESS
 }
 
 // joinGuest joins the guest path of a directory and a relative path, keeping a
@@ -97,50 +91,48 @@ func joinGuest(dir, rel string) string {
 }
 
 // dirPath checks the directory fd and rel (see dirEntry, checkRel) and returns
-// the entry and the guest path of rel.
-func (s *System) dirPath(fd uint32, need uint64, rel string) (*fdEntry, string, bool, vfs.Errno) {
-	e, errno := s.dirEntry(fd, need)
+// the directory's descriptor and the guest path of rel.
+func (s *System) dirPath(fd uint32, need uint64, rel string) (descriptor, string, bool, vfs.Errno) {
+	d, errno := s.dirEntry(fd, need)
 	if errno != vfs.ESUCCESS {
-		return nil, "", false, errno
+		return descriptor{}, "", false, errno
 	}
 	dotdot, errno := checkRel(rel)
 	if errno != vfs.ESUCCESS {
-		return nil, "", false, errno
+		return descriptor{}, "", false, errno
 	}
-	return e, joinGuest(e.path, rel), dotdot, vfs.ESUCCESS
+	return d, joinGuest(d.ofd.path, rel), dotdot, vfs.ESUCCESS
 }
 
 // dirPathMem is dirPath for a path in guest memory. The path is copied once,
 // straight into the joined guest path.
-func (s *System) dirPathMem(mod api.Module, fd uint32, need uint64, ptr, n uint32) (*fdEntry, string, bool, vfs.Errno) {
-	e, errno := s.dirEntry(fd, need)
+func (s *System) dirPathMem(mod api.Module, fd uint32, need uint64, ptr, n uint32) (descriptor, string, bool, vfs.Errno) {
+	d, errno := s.dirEntry(fd, need)
 	if errno != vfs.ESUCCESS {
-		return nil, "", false, errno
+		return descriptor{}, "", false, errno
 	}
 	b, errno := view(mod.Memory(), ptr, n)
 	if errno != vfs.ESUCCESS {
-		return nil, "", false, errno
+		return descriptor{}, "", false, errno
 	}
 	var guest string
-	if e.path == "/" {
+	if dir := d.ofd.path; dir == "/" {
 		guest = "/" + string(b)
 	} else {
-		guest = e.path + "/" + string(b)
+		guest = dir + "/" + string(b)
 	}
 	dotdot, errno := checkRel(guest[len(guest)-len(b):])
 	if errno != vfs.ESUCCESS {
-		return nil, "", false, errno
+		return descriptor{}, "", false, errno
 	}
-	return e, guest, dotdot, vfs.ESUCCESS
+	return d, guest, dotdot, vfs.ESUCCESS
 }
 
 // stat returns the attributes of a guest path, following a last symbolic link
 // when follow is set.
 func (s *System) stat(guest string, follow bool) (vfs.Stat, vfs.Errno) {
 	if follow {
-		if sf, ok := s.root.(statFollower); ok {
-			return sf.Stat(guest)
-		}
+		return s.root.Stat(guest)
 	}
 	return s.root.Lstat(guest)
 }
@@ -252,6 +244,11 @@ func (s *System) pathOpen(_ context.Context, mod api.Module, stack []uint64) vfs
 		return errno
 	}
 	st, errno := f.Stat()
+	if errno == vfs.ESUCCESS {
+		// The result is checked before the fd exists: once it does, another
+		// thread may use or close it.
+		_, errno = view(mod.Memory(), resultPtr, 4)
+	}
 	if errno != vfs.ESUCCESS {
 		f.Close()
 		return errno
@@ -262,21 +259,19 @@ func (s *System) pathOpen(_ context.Context, mod api.Module, stack []uint64) vfs
 	} else {
 		base &= rightsFileBase
 	}
-	newFd := s.fds.insert(&fdEntry{
-		file:       f,
-		filetype:   filetype,
-		path:       s.openedPath(guest, dotdot, &st),
-		base:       dir.base,
+	newFd := s.fds.insert(descriptor{
+		ofd: &openFile{
+			file:     f,
+			filetype: filetype,
+			path:     s.openedPath(guest, dotdot, &st),
+			base:     dir.ofd.base,
+			fdflags:  ff,
+		},
 		rights:     base,
 		inheriting: inheriting,
-		fdflags:    ff,
 	})
-	if errno := writeU32(mod.Memory(), resultPtr, newFd); errno != vfs.ESUCCESS {
-		s.fds.remove(newFd)
-		f.Close()
-		return errno
-	}
-	return vfs.ESUCCESS
+	// Guest memory only grows: the write cannot fail after the check.
+	return writeU32(mod.Memory(), resultPtr, newFd)
 }
 
 // openedPath is the guest path to record for a file opened by guest: clean, unless
@@ -330,16 +325,8 @@ func (s *System) pathFilestatGet(_ context.Context, mod api.Module, stack []uint
 	return putFilestat(mod.Memory(), bufPtr, &st, filetypeOf(st.Mode))
 }
 
-// lutimenser is a filesystem that can set the times of a symbolic link itself;
-// the mount table's Utimens follows a last link.
-type lutimenser interface {
-	Lutimens(path string, atim, mtim int64) vfs.Errno
-}
-
 // path_filestat_set_times(fd, flags, path, path_len, atim, mtim, fstflags).
-// Without SYMLINK_FOLLOW a last symbolic link's own times are set, which needs a
-// root that can (lutimenser); otherwise such a call is ENOTSUP rather than a
-// change to the link's target.
+// Without SYMLINK_FOLLOW a last symbolic link's own times are set.
 func (s *System) pathFilestatSetTimes(_ context.Context, mod api.Module, stack []uint64) vfs.Errno {
 	fd, flags, ptr, n := uint32(stack[0]), uint32(stack[1]), uint32(stack[2]), uint32(stack[3])
 	atim, mtim, errno := utimes(stack[4], stack[5], uint32(stack[6]))
@@ -351,16 +338,7 @@ func (s *System) pathFilestatSetTimes(_ context.Context, mod api.Module, stack [
 		return errno
 	}
 	if flags&lookupSymlinkFollow == 0 {
-		if lu, ok := s.root.(lutimenser); ok {
-			return lu.Lutimens(guest, atim, mtim)
-		}
-		st, errno := s.root.Lstat(guest)
-		switch {
-		case errno != vfs.ESUCCESS:
-			return errno
-		case st.Mode&fs.ModeSymlink != 0:
-			return vfs.ENOTSUP
-		}
+		return s.root.Lutimens(guest, atim, mtim)
 	}
 	return s.root.Utimens(guest, atim, mtim)
 }
@@ -393,7 +371,7 @@ func (s *System) pathLink(_ context.Context, mod api.Module, stack []uint64) vfs
 		}
 	}
 	if oldFlags&lookupSymlinkFollow != 0 {
-		if oldGuest, errno = s.followLinks(oldGuest); errno != vfs.ESUCCESS {
+		if oldGuest, errno = s.root.Resolve(oldGuest); errno != vfs.ESUCCESS {
 			return errno
 		}
 	}
@@ -414,38 +392,6 @@ func (s *System) existsErrno(guest string) vfs.Errno {
 	default:
 		return errno
 	}
-}
-
-// maxLinks is how many symbolic links followLinks follows before ELOOP, as the
-// mount table's resolution.
-const maxLinks = 40
-
-// followLinks follows the symbolic links at the end of the guest path p and
-// returns the path of what they lead to (which need not exist).
-func (s *System) followLinks(p string) (string, vfs.Errno) {
-	for range maxLinks {
-		st, errno := s.root.Lstat(p)
-		switch {
-		case errno == vfs.ENOENT:
-			return p, vfs.ESUCCESS
-		case errno != vfs.ESUCCESS:
-			return "", errno
-		case st.Mode&fs.ModeSymlink == 0:
-			return p, vfs.ESUCCESS
-		}
-		target, errno := s.root.Readlink(p)
-		switch {
-		case errno != vfs.ESUCCESS:
-			return "", errno
-		case target == "":
-			return "", vfs.ENOENT
-		case target[0] == '/':
-			p = target
-		default:
-			p = path.Join(path.Dir(p), target)
-		}
-	}
-	return "", vfs.ELOOP
 }
 
 // path_readlink(fd, path, path_len, buf, buf_len, bufused) copies the link's

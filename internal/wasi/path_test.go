@@ -119,8 +119,8 @@ func TestPathOpenRecordsPath(t *testing.T) {
 	}
 	// Clean paths are recorded clean.
 	fd := g.open("a/./b//", oflagDirectory, 0)
-	if e, _ := g.sys.fds.get(fd); e.path != "/a/b" || e.base != "/" {
-		t.Errorf("recorded path %q base %q", e.path, e.base)
+	if d, _ := g.sys.fds.get(fd); d.ofd.path != "/a/b" || d.ofd.base != "/" {
+		t.Errorf("recorded path %q base %q", d.ofd.path, d.ofd.base)
 	}
 }
 

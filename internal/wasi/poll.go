@@ -209,13 +209,14 @@ func (s *System) pollOnce(in, out []byte, n uint32, l subLayout, clk pollClock, 
 			}
 			continue
 		}
-		e, errno := s.fds.lookup(sub.fd, rightPollFdReadwrite)
+		d, errno := s.fds.lookup(sub.fd, rightPollFdReadwrite)
 		if errno != vfs.ESUCCESS {
 			putEvent(ev, sub.userdata, errno, sub.tag, 0, 0)
 			nevents++
 			continue
 		}
-		ready, nbytes, flags, file := fdReadiness(e, sub.tag)
+		ready, nbytes, flags, file := fdReadiness(d.ofd, sub.tag)
+		d.ofd.release()
 		if !ready {
 			if wait == nil {
 				wait = file
@@ -228,26 +229,26 @@ func (s *System) pollOnce(in, out []byte, n uint32, l subLayout, clk pollClock, 
 	return nevents, wait
 }
 
-// fdReadiness reports whether the fd of e is ready for a read or a write (tag),
-// with the event's nbytes and flags; when it is not, file is the host input to
-// wait on.
-func fdReadiness(e *fdEntry, tag uint8) (ready bool, nbytes uint64, flags uint16, file *os.File) {
-	if f, ok := e.file.(*stdioFile); ok {
+// fdReadiness reports whether the open file f is ready for a read or a write
+// (tag), with the event's nbytes and flags; when it is not, file is the host
+// input to wait on (the runner's, which outlives f).
+func fdReadiness(f *openFile, tag uint8) (ready bool, nbytes uint64, flags uint16, file *os.File) {
+	if sf, ok := f.file.(*stdioFile); ok {
 		if tag == eventtypeFdWrite {
 			return true, 0, 0, nil
 		}
-		ready, nbytes, hangup := f.available()
+		ready, nbytes, hangup := sf.available()
 		if hangup {
 			flags = eventrwflagHangup
 		}
-		return ready, nbytes, flags, f.file
+		return ready, nbytes, flags, sf.file
 	}
 	// A regular file is always ready; a read reports the bytes left after the
 	// offset, as wasmtime does.
-	if tag == eventtypeFdRead && e.filetype == filetypeRegularFile {
-		st, errno := e.file.Stat()
+	if tag == eventtypeFdRead && f.filetype == filetypeRegularFile {
+		st, errno := f.file.Stat()
 		if errno == vfs.ESUCCESS {
-			if off, errno := e.file.Lseek(0, io.SeekCurrent); errno == vfs.ESUCCESS && st.Size > off {
+			if off, errno := f.file.Lseek(0, io.SeekCurrent); errno == vfs.ESUCCESS && st.Size > off {
 				nbytes = uint64(st.Size - off)
 			}
 		}

@@ -47,7 +47,7 @@ const (
 func encodeSubs(module string, subs []testSub) []byte {
 	le := binary.LittleEndian
 	size := 48
-	if module == ModuleUnstable {
+	if module == moduleUnstable {
 		size = 56
 	}
 	out := make([]byte, 0, size*len(subs))
@@ -58,7 +58,7 @@ func encodeSubs(module string, subs []testSub) []byte {
 		switch {
 		case s.tag != eventtypeClock:
 			le.PutUint32(b[16:], s.fd)
-		case module == ModuleUnstable:
+		case module == moduleUnstable:
 			le.PutUint64(b[16:], garbageIdentifier)
 			le.PutUint32(b[24:], s.clockID)
 			le.PutUint64(b[32:], s.timeout)
@@ -162,7 +162,7 @@ func TestPollClock(t *testing.T) {
 		{name: "unknown type", subs: []testSub{clockSub(1, 1, 0, 0), {userdata: 2, tag: 3}}, wantErrno: vfs.EINVAL},
 		{name: "unknown clock after a ready fd", subs: []testSub{fdSub(1, eventtypeFdWrite, 1), clockSub(2, 9, 0, 0)}, wantErrno: vfs.EINVAL},
 	}
-	for _, module := range []string{ModulePreview1, ModuleUnstable} {
+	for _, module := range []string{modulePreview1, moduleUnstable} {
 		for _, tc := range tests {
 			t.Run(module+"/"+tc.name, func(t *testing.T) {
 				g := newGuest(t, fakeClocks())
@@ -197,8 +197,8 @@ func equalEvents(a, b []testEvent) bool {
 
 func TestPollFd(t *testing.T) {
 	root := vfs.NewMountTable(vfs.NewTmpFS(vfs.NewLimiter(1<<20)), "tmp")
-	// openFile opens /file, holding "hello", at offset 1.
-	openFile := func(t *testing.T) vfs.File {
+	// open opens /file, holding "hello", at offset 1.
+	open := func(t *testing.T) vfs.File {
 		f, errno := root.OpenFile("/file", vfs.OFlagRead|vfs.OFlagWrite|vfs.OFlagCreate, 0o644)
 		if errno != vfs.ESUCCESS {
 			t.Fatal(errno)
@@ -238,7 +238,7 @@ func TestPollFd(t *testing.T) {
 			want: []testEvent{{userdata: 1, tag: eventtypeFdRead}, {userdata: 2, tag: eventtypeFdRead, nbytes: 4}, {userdata: 3, tag: eventtypeFdWrite}},
 		},
 	}
-	for _, module := range []string{ModulePreview1, ModuleUnstable} {
+	for _, module := range []string{modulePreview1, moduleUnstable} {
 		for _, tc := range tests {
 			t.Run(module+"/"+tc.name, func(t *testing.T) {
 				cfg := fakeClocks()
@@ -246,10 +246,10 @@ func TestPollFd(t *testing.T) {
 				cfg.Root = root
 				cfg.Preopens = []Preopen{{Name: "/", Path: "/"}}
 				g := newGuest(t, cfg)
-				if fd := g.sys.fds.insert(&fdEntry{file: openFile(t), filetype: filetypeRegularFile, rights: rightsFileBase}); fd != 4 {
+				if fd := g.sys.fds.insert(fileDesc(open(t), filetypeRegularFile, "", "", rightsFileBase)); fd != 4 {
 					t.Fatalf("file is fd %d", fd)
 				}
-				fd := g.sys.fds.insert(&fdEntry{file: openFile(t), filetype: filetypeRegularFile, rights: rightsFileBase &^ rightPollFdReadwrite})
+				fd := g.sys.fds.insert(fileDesc(open(t), filetypeRegularFile, "", "", rightsFileBase&^rightPollFdReadwrite))
 				if fd != 5 {
 					t.Fatalf("file is fd %d", fd)
 				}
@@ -267,7 +267,7 @@ func TestPollFd(t *testing.T) {
 
 func TestPollFault(t *testing.T) {
 	g := newGuest(t, Config{})
-	g.write(0, encodeSubs(ModulePreview1, []testSub{clockSub(1, 1, 0, 0)}))
+	g.write(0, encodeSubs(modulePreview1, []testSub{clockSub(1, 1, 0, 0)}))
 	tests := []struct {
 		name                string
 		in, out, n, nevents uint64
@@ -319,7 +319,7 @@ func TestPollCancel(t *testing.T) {
 			wantCode: sys.ExitCodeDeadlineExceeded,
 		},
 	}
-	for _, module := range []string{ModulePreview1, ModuleUnstable} {
+	for _, module := range []string{modulePreview1, moduleUnstable} {
 		for _, tc := range tests {
 			t.Run(module+"/"+tc.name, func(t *testing.T) {
 				cfg := fakeClocks()
@@ -331,7 +331,7 @@ func TestPollCancel(t *testing.T) {
 				start := time.Now()
 				ctx, cancel := tc.ctx()
 				defer cancel()
-				g.ctx = ctx
+				g.ctx = WithSystem(ctx, g.sys)
 				_, err := g.callErr(module, "poll_oneoff", pollIn, pollOut, uint64(len(tc.subs)), pollNevents)
 				took := time.Since(start)
 				if code := exitCode(t, err); code != tc.wantCode {
@@ -370,7 +370,7 @@ func hostPipe(t *testing.T) (r, w *os.File) {
 // TestPollHostStdin: a host input is ready when it has data, and a poll waits
 // for it.
 func TestPollHostStdin(t *testing.T) {
-	for _, module := range []string{ModulePreview1, ModuleUnstable} {
+	for _, module := range []string{modulePreview1, moduleUnstable} {
 		t.Run(module, func(t *testing.T) {
 			r, w := hostPipe(t)
 			cfg := fakeClocks()

@@ -10,7 +10,7 @@ import (
 )
 
 func TestProcExit(t *testing.T) {
-	for _, module := range []string{ModulePreview1, ModuleUnstable} {
+	for _, module := range []string{modulePreview1, moduleUnstable} {
 		for _, code := range []uint32{0, 1, 42, 255, 0xffffffff} {
 			g := newGuest(t, Config{})
 			res, err := g.callErr(module, "proc_exit", uint64(code))
@@ -27,7 +27,7 @@ func TestProcExit(t *testing.T) {
 
 func TestProcRaiseSchedYield(t *testing.T) {
 	g := newGuest(t, Config{})
-	for _, module := range []string{ModulePreview1, ModuleUnstable} {
+	for _, module := range []string{modulePreview1, moduleUnstable} {
 		if errno := g.call(module, "proc_raise", 6); errno != vfs.ENOSYS {
 			t.Errorf("%s proc_raise = %v, want ENOSYS", module, errno)
 		}
@@ -58,9 +58,9 @@ func TestRandomGet(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Config{Rand: iotest.ErrReader(errors.New("no entropy"))}
+			cfg := Config{rand: iotest.ErrReader(errors.New("no entropy"))}
 			if tc.rand != nil {
-				cfg.Rand = bytes.NewReader(tc.rand())
+				cfg.rand = bytes.NewReader(tc.rand())
 			}
 			g := newGuest(t, cfg)
 			if errno := g.p1("random_get", uint64(tc.ptr), uint64(tc.n)); errno != tc.wantErrno {

@@ -35,8 +35,6 @@ const (
 	rightPollFdReadwrite
 	rightSockShutdown
 	rightSockAccept
-
-	rightsAll = rightSockAccept<<1 - 1
 )
 
 // The rights an fd gets by kind, the most any fd of that kind can use.

@@ -18,11 +18,11 @@ import (
 
 // notSocket is the answer of a sock_* call on fd.
 func (s *System) notSocket(fd uint32) vfs.Errno {
-	e, errno := s.fds.get(fd)
+	d, errno := s.fds.get(fd)
 	if errno != vfs.ESUCCESS {
 		return errno
 	}
-	if e.filetype == filetypeDirectory {
+	if d.ofd.filetype == filetypeDirectory {
 		return vfs.EBADF
 	}
 	return vfs.ENOTSOCK

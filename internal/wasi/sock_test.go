@@ -11,13 +11,13 @@ func TestSock(t *testing.T) {
 		module, name string
 		params       func(fd uint64) []uint64
 	}{
-		{ModulePreview1, "sock_accept", func(fd uint64) []uint64 { return []uint64{fd, 0, 0} }},
-		{ModulePreview1, "sock_recv", func(fd uint64) []uint64 { return []uint64{fd, 0, 0, 0, 0, 0} }},
-		{ModulePreview1, "sock_send", func(fd uint64) []uint64 { return []uint64{fd, 0, 0, 0, 0} }},
-		{ModulePreview1, "sock_shutdown", func(fd uint64) []uint64 { return []uint64{fd, 1} }},
-		{ModuleUnstable, "sock_recv", func(fd uint64) []uint64 { return []uint64{fd, 0, 0, 0, 0, 0} }},
-		{ModuleUnstable, "sock_send", func(fd uint64) []uint64 { return []uint64{fd, 0, 0, 0, 0} }},
-		{ModuleUnstable, "sock_shutdown", func(fd uint64) []uint64 { return []uint64{fd, 3} }},
+		{modulePreview1, "sock_accept", func(fd uint64) []uint64 { return []uint64{fd, 0, 0} }},
+		{modulePreview1, "sock_recv", func(fd uint64) []uint64 { return []uint64{fd, 0, 0, 0, 0, 0} }},
+		{modulePreview1, "sock_send", func(fd uint64) []uint64 { return []uint64{fd, 0, 0, 0, 0} }},
+		{modulePreview1, "sock_shutdown", func(fd uint64) []uint64 { return []uint64{fd, 1} }},
+		{moduleUnstable, "sock_recv", func(fd uint64) []uint64 { return []uint64{fd, 0, 0, 0, 0, 0} }},
+		{moduleUnstable, "sock_send", func(fd uint64) []uint64 { return []uint64{fd, 0, 0, 0, 0} }},
+		{moduleUnstable, "sock_shutdown", func(fd uint64) []uint64 { return []uint64{fd, 3} }},
 	}
 	fds := []struct {
 		fd   uint64
@@ -40,7 +40,7 @@ func TestSock(t *testing.T) {
 	if errno != vfs.ESUCCESS {
 		t.Fatal(errno)
 	}
-	if fd := g.sys.fds.insert(&fdEntry{file: f, filetype: filetypeRegularFile, path: "/f", base: "/", rights: rightsFileBase}); fd != 4 {
+	if fd := g.sys.fds.insert(fileDesc(f, filetypeRegularFile, "/f", "/", rightsFileBase)); fd != 4 {
 		t.Fatalf("file is fd %d", fd)
 	}
 	for _, c := range calls {

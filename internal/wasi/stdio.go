@@ -24,13 +24,12 @@ type stdioFile struct {
 	// mode is what Stat reports: a character device, or a named pipe for a host
 	// stream that is not a terminal (a pipe or a redirected file).
 	mode   fs.FileMode
-	name   string
 	closed bool
 }
 
 var _ vfs.File = (*stdioFile)(nil)
 
-// newStdio is the entry of fd 0, 1 or 2 over a reader or a writer.
+// newStdio is the descriptor of fd 0, 1 or 2 over a reader or a writer.
 //
 // The stream is a character device without FD_SEEK and FD_TELL, which is what
 // wasi-libc's isatty() takes for a terminal. A host *os.File keeps its terminal
@@ -38,8 +37,8 @@ var _ vfs.File = (*stdioFile)(nil)
 // has filetype unknown, so isatty() is false and a guest such as an interpreter
 // does not turn interactive because its input is piped. Any other reader or
 // writer (a buffer, the runner's own pipe) is a character device.
-func newStdio(r io.Reader, w io.Writer, name string) *fdEntry {
-	f := &stdioFile{r: r, w: w, name: name, mode: fs.ModeDevice | fs.ModeCharDevice | 0o600}
+func newStdio(r io.Reader, w io.Writer) descriptor {
+	f := &stdioFile{r: r, w: w, mode: fs.ModeDevice | fs.ModeCharDevice | 0o600}
 	var host *os.File
 	if hf, ok := r.(*os.File); ok {
 		if hf == nil {
@@ -56,10 +55,9 @@ func newStdio(r io.Reader, w io.Writer, name string) *fdEntry {
 	if host != nil && !isTerminal(host) {
 		f.mode = fs.ModeNamedPipe | 0o600
 	}
-	return &fdEntry{
-		file:     f,
-		filetype: filetypeOf(f.mode),
-		rights:   rightsStdio,
+	return descriptor{
+		ofd:    &openFile{file: f, filetype: filetypeOf(f.mode)},
+		rights: rightsStdio,
 	}
 }
 
@@ -138,7 +136,7 @@ func (f *stdioFile) Datasync() vfs.Errno { return vfs.ESUCCESS }
 // SetAppend succeeds and changes nothing: a stream has no position.
 func (f *stdioFile) SetAppend(bool) vfs.Errno { return vfs.ESUCCESS }
 
-// Close marks the fd closed; the runner's stream stays open.
+// Close marks the stream closed; the runner's stream stays open.
 func (f *stdioFile) Close() vfs.Errno {
 	f.closed = true
 	return vfs.ESUCCESS

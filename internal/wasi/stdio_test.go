@@ -14,11 +14,11 @@ import (
 	"github.com/wasirun/wasirun/internal/vfs"
 )
 
-func stdioOf(t *testing.T, e *fdEntry) *stdioFile {
+func stdioOf(t *testing.T, d descriptor) *stdioFile {
 	t.Helper()
-	f, ok := e.file.(*stdioFile)
+	f, ok := d.ofd.file.(*stdioFile)
 	if !ok {
-		t.Fatalf("file is %T", e.file)
+		t.Fatalf("file is %T", d.ofd.file)
 	}
 	return f
 }
@@ -41,7 +41,7 @@ func TestStdioRead(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := stdioOf(t, newStdio(tc.r, nil, "stdin"))
+			f := stdioOf(t, newStdio(tc.r, nil))
 			buf := make([]byte, tc.bufSize)
 			if tc.wantErrno != vfs.ESUCCESS {
 				if n, errno := f.Read(buf); errno != tc.wantErrno || n != 0 {
@@ -98,7 +98,7 @@ func TestStdioWrite(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := stdioOf(t, newStdio(nil, tc.w, "stdout"))
+			f := stdioOf(t, newStdio(nil, tc.w))
 			if n, errno := f.Write([]byte("hello\n")); n != tc.wantN || errno != tc.wantErrno {
 				t.Errorf("Write = %d, %v, want %d, %v", n, errno, tc.wantN, tc.wantErrno)
 			}
@@ -111,29 +111,29 @@ func TestStdioWrite(t *testing.T) {
 
 func TestStdioEntry(t *testing.T) {
 	for _, name := range []string{"stdin", "stdout", "stderr"} {
-		var e *fdEntry
+		var e descriptor
 		if name == "stdin" {
-			e = newStdio(strings.NewReader("x"), nil, name)
+			e = newStdio(strings.NewReader("x"), nil)
 		} else {
-			e = newStdio(nil, &bytes.Buffer{}, name)
+			e = newStdio(nil, &bytes.Buffer{})
 		}
 		// wasi-libc's isatty: a character device without FD_SEEK or FD_TELL.
-		if e.filetype != filetypeCharacterDevice {
-			t.Errorf("%s: filetype %d", name, e.filetype)
+		if e.ofd.filetype != filetypeCharacterDevice {
+			t.Errorf("%s: filetype %d", name, e.ofd.filetype)
 		}
 		if e.rights != rightsStdio || e.rights&(rightFdSeek|rightFdTell) != 0 {
 			t.Errorf("%s: rights %#x", name, e.rights)
 		}
-		if e.fdflags != 0 || e.inheriting != 0 || e.preopen != "" {
-			t.Errorf("%s: fdflags %#x, inheriting %#x, preopen %q", name, e.fdflags, e.inheriting, e.preopen)
+		if e.ofd.fdflags != 0 || e.inheriting != 0 || e.preopen != "" {
+			t.Errorf("%s: fdflags %#x, inheriting %#x, preopen %q", name, e.ofd.fdflags, e.inheriting, e.preopen)
 		}
 		f := stdioOf(t, e)
 		st, errno := f.Stat()
 		if errno != vfs.ESUCCESS || st.Mode&fs.ModeType != fs.ModeDevice|fs.ModeCharDevice || st.Ino != 0 || st.Dev != 0 || st.Size != 0 || st.Mtim != 0 {
 			t.Errorf("%s: Stat = %+v, %v", name, st, errno)
 		}
-		if filetypeOf(st.Mode) != e.filetype {
-			t.Errorf("%s: Stat's type %v disagrees with the filetype %d", name, st.Mode, e.filetype)
+		if filetypeOf(st.Mode) != e.ofd.filetype {
+			t.Errorf("%s: Stat's type %v disagrees with the filetype %d", name, st.Mode, e.ofd.filetype)
 		}
 		if _, errno := f.Pread(make([]byte, 1), 0); errno != vfs.ESPIPE {
 			t.Errorf("%s: Pread = %v", name, errno)
@@ -162,16 +162,16 @@ func TestStdioHostFile(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	for _, e := range []*fdEntry{newStdio(r, nil, "stdin"), newStdio(nil, w, "stdout")} {
-		if e.filetype == filetypeCharacterDevice {
+	for _, e := range []descriptor{newStdio(r, nil), newStdio(nil, w)} {
+		if e.ofd.filetype == filetypeCharacterDevice {
 			t.Errorf("a pipe is a character device: isatty() would be true")
 		}
-		st, _ := e.file.Stat()
-		if filetypeOf(st.Mode) != e.filetype {
-			t.Errorf("Stat's type %v disagrees with the filetype %d", st.Mode, e.filetype)
+		st, _ := e.ofd.file.Stat()
+		if filetypeOf(st.Mode) != e.ofd.filetype {
+			t.Errorf("Stat's type %v disagrees with the filetype %d", st.Mode, e.ofd.filetype)
 		}
 	}
-	out := newStdio(nil, w, "stdout")
+	out := newStdio(nil, w).ofd
 	if n, errno := out.file.Write([]byte("ab")); n != 2 || errno != vfs.ESUCCESS {
 		t.Fatalf("Write = %d, %v", n, errno)
 	}
@@ -179,7 +179,7 @@ func TestStdioHostFile(t *testing.T) {
 	if _, err := w.Write([]byte("c")); err != nil {
 		t.Fatalf("the host stream was closed: %v", err)
 	}
-	in := newStdio(r, nil, "stdin")
+	in := newStdio(r, nil).ofd
 	buf := make([]byte, 3)
 	n, errno := in.file.Read(buf)
 	if errno != vfs.ESUCCESS || n == 0 || !bytes.HasPrefix([]byte("abc"), buf[:n]) {
@@ -201,7 +201,7 @@ func TestStdioWriteAllocs(t *testing.T) {
 	defer devnull.Close()
 	p := []byte("hello, world\n")
 	for _, w := range []io.Writer{io.Discard, devnull, nil} {
-		f := newStdio(nil, w, "stdout").file
+		f := newStdio(nil, w).ofd.file
 		if allocs := testing.AllocsPerRun(100, func() { f.Write(p) }); allocs != 0 {
 			t.Errorf("%T: %v allocations per write", w, allocs)
 		}

@@ -13,6 +13,23 @@ import (
 	"github.com/wasirun/wasirun/internal/vfs"
 )
 
+// Root is the guest's filesystem as this package needs it: a filesystem over
+// guest paths that resolves them itself (symbolic links followed across mounts,
+// ".." clamped at "/"), which *vfs.MountTable is.
+type Root interface {
+	vfs.FS
+	// Stat is Lstat following a last symbolic link.
+	Stat(path string) (vfs.Stat, vfs.Errno)
+	// Lutimens is Utimens on a last symbolic link itself (FS's Utimens follows
+	// it).
+	Lutimens(path string, atim, mtim int64) vfs.Errno
+	// Resolve follows every symbolic link of path, the last included, and
+	// returns the clean guest path it leads to, which need not exist.
+	Resolve(path string) (string, vfs.Errno)
+}
+
+var _ Root = (*vfs.MountTable)(nil)
+
 // Config is what one guest gets: its arguments, environment, filesystem and
 // streams.
 type Config struct {
@@ -20,22 +37,22 @@ type Config struct {
 	Args []string
 	// Env holds "KEY=VALUE" entries in the order the guest sees them.
 	Env []string
-	// Root is the guest's filesystem: a resolving FS (a *vfs.MountTable) whose
-	// paths are guest paths. Nil means no filesystem: no preopens.
-	Root vfs.FS
+	// Root is the guest's filesystem. Nil means no filesystem: no preopens.
+	Root Root
 	// Preopens are opened in order as fds 3, 4, ...
 	Preopens []Preopen
 	// Stdin, Stdout and Stderr are fds 0, 1 and 2; nil is an empty input or a
 	// discarding output. An *os.File keeps its terminal and readiness facts.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
-	// Walltime returns nanoseconds since the Unix epoch, Nanotime a monotonic
-	// reading in nanoseconds, Rand the bytes of random_get; nil picks the
+
+	// walltime returns nanoseconds since the Unix epoch, nanotime a monotonic
+	// reading in nanoseconds, rand the bytes of random_get; nil picks the
 	// system's (time.Now, a monotonic clock from the start of the guest,
-	// crypto/rand).
-	Walltime func() int64
-	Nanotime func() int64
-	Rand     io.Reader
+	// crypto/rand). Only tests set them.
+	walltime func() int64
+	nanotime func() int64
+	rand     io.Reader
 }
 
 // Preopen is a directory handed to the guest at start-up.
@@ -46,12 +63,14 @@ type Preopen struct {
 	Path string
 }
 
-// System is the WASI state of one guest: its fd table, arguments, environment and
-// clocks. It is not safe for concurrent use; a guest calls it from one thread.
+// System is the WASI state of one guest process: its fd table, arguments,
+// environment and clocks. The host functions of Define find it in the context of
+// each call (WithSystem). Its fd table is safe for concurrent use, as the threads
+// of a process will share it; everything else is fixed at New.
 type System struct {
 	args, env []string
-	root      vfs.FS
-	fds       fdTable
+	root      Root
+	fds       *fdTable
 
 	walltime, nanotime func() int64
 	rand               io.Reader
@@ -63,9 +82,10 @@ func New(cfg Config) (*System, error) {
 		args:     cfg.Args,
 		env:      cfg.Env,
 		root:     cfg.Root,
-		walltime: cfg.Walltime,
-		nanotime: cfg.Nanotime,
-		rand:     cfg.Rand,
+		fds:      &fdTable{},
+		walltime: cfg.walltime,
+		nanotime: cfg.nanotime,
+		rand:     cfg.rand,
 	}
 	if s.walltime == nil {
 		s.walltime = func() int64 { return time.Now().UnixNano() }
@@ -77,9 +97,9 @@ func New(cfg Config) (*System, error) {
 	if s.rand == nil {
 		s.rand = rand.Reader
 	}
-	s.fds.insert(newStdio(cfg.Stdin, nil, "stdin"))
-	s.fds.insert(newStdio(nil, cfg.Stdout, "stdout"))
-	s.fds.insert(newStdio(nil, cfg.Stderr, "stderr"))
+	s.fds.insert(newStdio(cfg.Stdin, nil))
+	s.fds.insert(newStdio(nil, cfg.Stdout))
+	s.fds.insert(newStdio(nil, cfg.Stderr))
 	if len(cfg.Preopens) > 0 && cfg.Root == nil {
 		return nil, errors.New("wasi: preopens without a root filesystem")
 	}
@@ -89,11 +109,8 @@ func New(cfg Config) (*System, error) {
 			s.Close()
 			return nil, fmt.Errorf("preopen %q (%s): %w", p.Name, p.Path, errno)
 		}
-		s.fds.insert(&fdEntry{
-			file:       f,
-			filetype:   filetypeDirectory,
-			path:       p.Path,
-			base:       p.Path,
+		s.fds.insert(descriptor{
+			ofd:        &openFile{file: f, filetype: filetypeDirectory, path: p.Path, base: p.Path},
 			preopen:    p.Name,
 			rights:     rightsDirBase,
 			inheriting: rightsDirBase | rightsFileBase,
@@ -116,16 +133,27 @@ func (s *System) ModuleConfig() wazero.ModuleConfig {
 	return wazero.NewModuleConfig().WithRandSource(s.rand)
 }
 
-// Instantiate defines the host modules (wasi_snapshot_preview1, wasi_unstable)
-// in r, bound to this guest; a runtime runs one guest. imported, when not nil,
-// narrows them to the functions the guest imports (module, name): the engine
-// builds a trampoline for every host function, so defining only the ones used
-// shortens start-up.
-func (s *System) Instantiate(ctx context.Context, r wazero.Runtime, imported func(module, name string) bool) error {
-	for _, m := range modules {
-		if err := s.instantiate(ctx, r, m, imported); err != nil {
-			return err
-		}
+// systemKey is the context key under which WithSystem puts a System.
+type systemKey struct{}
+
+// WithSystem returns a copy of ctx carrying s. A guest instance runs over s when
+// it is called with such a context: wazero hands the context given to
+// api.Function.Call (and to InstantiateModule, for start functions) to every
+// host function the call reaches.
+func WithSystem(ctx context.Context, s *System) context.Context {
+	return context.WithValue(ctx, systemKey{}, s)
+}
+
+// errNoSystem is the panic of a host function called with a context that
+// carries no System: a bug of the host, not of the guest, which wazero turns
+// into a trap of the call.
+var errNoSystem = errors.New("wasi: no process state in the call's context")
+
+// systemOf returns the System of a call's context. It does not allocate.
+func systemOf(ctx context.Context) *System {
+	s, _ := ctx.Value(systemKey{}).(*System)
+	if s == nil {
+		panic(errNoSystem)
 	}
-	return nil
+	return s
 }

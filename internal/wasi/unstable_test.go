@@ -26,7 +26,7 @@ func unstableGuest(t *testing.T) (*guest, vfs.File) {
 		t.Fatal(errno)
 	}
 	g := newGuest(t, Config{Root: root, Preopens: []Preopen{{Name: "/", Path: "/"}}, Stdout: &bytes.Buffer{}})
-	fd := g.sys.fds.insert(&fdEntry{file: f, filetype: filetypeRegularFile, path: "/f", base: "/", rights: rightsFileBase})
+	fd := g.sys.fds.insert(fileDesc(f, filetypeRegularFile, "/f", "/", rightsFileBase))
 	if fd != 4 {
 		t.Fatalf("file is fd %d", fd)
 	}
@@ -55,7 +55,7 @@ func TestUnstableSeek(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g, f := unstableGuest(t)
-			errno := g.call(ModuleUnstable, "fd_seek", uint64(tc.fd), uint64(tc.offset), uint64(tc.whence), 16)
+			errno := g.call(moduleUnstable, "fd_seek", uint64(tc.fd), uint64(tc.offset), uint64(tc.whence), 16)
 			if errno != tc.wantErrno {
 				t.Fatalf("fd_seek = %v, want %v", errno, tc.wantErrno)
 			}
@@ -71,7 +71,7 @@ func TestUnstableSeek(t *testing.T) {
 		})
 	}
 	g, _ := unstableGuest(t)
-	if errno := g.call(ModuleUnstable, "fd_seek", 4, 0, 2, memSize-4); errno != vfs.EFAULT {
+	if errno := g.call(moduleUnstable, "fd_seek", 4, 0, 2, memSize-4); errno != vfs.EFAULT {
 		t.Errorf("fd_seek result past the end = %v", errno)
 	}
 }
@@ -111,29 +111,29 @@ func TestUnstableFilestat(t *testing.T) {
 	}
 
 	g.write(buf, bytes.Repeat([]byte{0xff}, 128))
-	check("fd_filestat_get", g.call(ModuleUnstable, "fd_filestat_get", 4, buf), want)
+	check("fd_filestat_get", g.call(moduleUnstable, "fd_filestat_get", 4, buf), want)
 
 	g.write(buf, bytes.Repeat([]byte{0xff}, 128))
 	ptr, n := g.writeString(64, "f")
-	check("path_filestat_get", g.call(ModuleUnstable, "path_filestat_get", 3, 1, uint64(ptr), uint64(n), buf), want)
+	check("path_filestat_get", g.call(moduleUnstable, "path_filestat_get", 3, 1, uint64(ptr), uint64(n), buf), want)
 
 	stdout := make([]byte, 56)
 	stdout[16] = filetypeCharacterDevice
 	stdout[20] = 1
 	g.write(buf, bytes.Repeat([]byte{0xff}, 128))
-	check("fd_filestat_get(stdout)", g.call(ModuleUnstable, "fd_filestat_get", 1, buf), stdout)
+	check("fd_filestat_get(stdout)", g.call(moduleUnstable, "fd_filestat_get", 1, buf), stdout)
 
 	ptr, n = g.writeString(64, "missing")
-	if errno := g.call(ModuleUnstable, "path_filestat_get", 3, 1, uint64(ptr), uint64(n), buf); errno != vfs.ENOENT {
+	if errno := g.call(moduleUnstable, "path_filestat_get", 3, 1, uint64(ptr), uint64(n), buf); errno != vfs.ENOENT {
 		t.Errorf("path_filestat_get(missing) = %v", errno)
 	}
-	if errno := g.call(ModuleUnstable, "path_filestat_get", 3, 1, memSize-1, 8, buf); errno != vfs.EFAULT {
+	if errno := g.call(moduleUnstable, "path_filestat_get", 3, 1, memSize-1, 8, buf); errno != vfs.EFAULT {
 		t.Errorf("path_filestat_get with the path past the end = %v", errno)
 	}
-	if errno := g.call(ModuleUnstable, "fd_filestat_get", 4, memSize-55); errno != vfs.EFAULT {
+	if errno := g.call(moduleUnstable, "fd_filestat_get", 4, memSize-55); errno != vfs.EFAULT {
 		t.Errorf("fd_filestat_get past the end = %v", errno)
 	}
-	if errno := g.call(ModuleUnstable, "fd_filestat_get", 9, buf); errno != vfs.EBADF {
+	if errno := g.call(moduleUnstable, "fd_filestat_get", 9, buf); errno != vfs.EBADF {
 		t.Errorf("fd_filestat_get(9) = %v", errno)
 	}
 }
@@ -148,11 +148,11 @@ func TestUnstablePoll(t *testing.T) {
 		clockSub(3, 1, hour, 0),
 		fdSub(4, eventtypeFdRead, 0),
 	}
-	in := encodeSubs(ModuleUnstable, subs)
+	in := encodeSubs(moduleUnstable, subs)
 	if len(in) != 4*56 {
 		t.Fatalf("encoded %d bytes", len(in))
 	}
-	errno, events := g.poll(ModuleUnstable, subs)
+	errno, events := g.poll(moduleUnstable, subs)
 	want := []testEvent{
 		{userdata: 1},
 		{userdata: 2, tag: eventtypeFdWrite},
@@ -164,8 +164,8 @@ func TestUnstablePoll(t *testing.T) {
 
 	// Preview 1's layout given to wasi_unstable is misread: its timeout (5)
 	// lands on snapshot 0's clock id.
-	g.write(pollIn, encodeSubs(ModulePreview1, []testSub{clockSub(1, 1, 5, 0)}))
-	if errno := g.call(ModuleUnstable, "poll_oneoff", pollIn, pollOut, 1, pollNevents); errno != vfs.EINVAL {
+	g.write(pollIn, encodeSubs(modulePreview1, []testSub{clockSub(1, 1, 5, 0)}))
+	if errno := g.call(moduleUnstable, "poll_oneoff", pollIn, pollOut, 1, pollNevents); errno != vfs.EINVAL {
 		t.Errorf("wasi_unstable.poll_oneoff over preview 1's layout = %v, want EINVAL", errno)
 	}
 }

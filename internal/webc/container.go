@@ -92,8 +92,10 @@ func (c *Container) Close() error {
 }
 
 // Open reads the package at path: a WebC file (any version), a legacy wapm .tar.gz, a
-// directory holding a wasmer.toml, or a bare .wasm module. Files are memory-mapped
-// where the platform allows it.
+// directory holding a wasmer.toml, or a bare .wasm module. The form is told by the
+// file's first bytes, never by its name. Files are memory-mapped where the platform
+// allows it; a path that is not a regular file (a pipe such as /dev/stdin, a FIFO,
+// a device) is read into memory instead, up to 1 GiB (see streamLimit).
 func Open(path string) (*Container, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -110,6 +112,9 @@ func Open(path string) (*Container, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fileError(path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return openStream(f, path)
 	}
 	m, err := mapFile(f, st.Size())
 	if err != nil {

@@ -10,18 +10,28 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/wasirun/wasirun/internal/testfixtures"
 )
 
-// fixturesDir holds real third-party packages (shared/fixtures/packages), each with
-// a NAME.expected.json written by an independent reference decoder.
-const fixturesDir = "../../../shared/fixtures/packages"
+// fixturesDir is the folder of real third-party packages (packages/ in the shared
+// fixtures), each with a NAME.expected.json written by an independent reference
+// decoder, as found when the test binary starts; it may not exist. A test calls
+// fixturePackages (or testfixtures.Path) before using it: that skips the test when
+// the folder is absent and makes go test's cache notice when it appears.
+var fixturesDir = func() string {
+	dir, _ := testfixtures.Locate()
+	return filepath.Join(dir, "packages")
+}()
 
-// fixturePackages returns the packages in fixturesDir, or skips the test.
+// fixturePackages returns the packages in the shared fixtures folder, or stops
+// the test (testfixtures.Path).
 func fixturePackages(t testing.TB) []string {
 	t.Helper()
-	matches, _ := filepath.Glob(filepath.Join(fixturesDir, "*.expected.json"))
+	dir := testfixtures.Path(t, "packages")
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.expected.json"))
 	if len(matches) == 0 {
-		t.Skipf("no real packages: %s is absent (it is the shared fixtures folder beside the project)", fixturesDir)
+		testfixtures.Unavailable(t, "no real packages (*.expected.json) in %s", dir)
 	}
 	var pkgs []string
 	for _, m := range matches {

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wasirun/wasirun/internal/testfixtures"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse — every container form — and uses
@@ -38,15 +41,21 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// globFixtures returns the real packages in the shared fixtures folder, or an
+// error when it is absent: a seed corpus goes without them rather than skip.
 func globFixtures() ([]string, error) {
+	dir, err := testfixtures.Lookup("packages")
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	entries, err := os.ReadDir(fixturesDir)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
 		if n := e.Name(); !e.IsDir() && !bytes.HasSuffix([]byte(n), []byte(".json")) {
-			out = append(out, fixturesDir+"/"+n)
+			out = append(out, filepath.Join(dir, n))
 		}
 	}
 	return out, nil

@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/wasirun/wasirun/internal/testfixtures"
 )
 
 // tgEntry is an entry of a test tarball; Type 0 is a regular file.
@@ -231,15 +232,10 @@ type tgFixture struct {
 	} `json:"volumes"`
 }
 
-// tgFixtureDir holds the real wapm tarballs (shared/fixtures beside the project).
-const tgFixtureDir = "../../../shared/fixtures/packages"
-
 // TestParseTarGzFixtures converts the real wapm tarballs and compares the result
 // with the reference decoder's derived manifest, atoms and commands.
 func TestParseTarGzFixtures(t *testing.T) {
-	if _, err := os.Stat(tgFixtureDir); err != nil {
-		t.Skipf("real packages are absent (%s): the shared fixtures folder is not beside the project", tgFixtureDir)
-	}
+	testfixtures.Path(t, "packages")
 	tests := []struct {
 		file     string
 		commands map[string]string // command -> atom
@@ -249,10 +245,10 @@ func TestParseTarGzFixtures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			path := filepath.Join(tgFixtureDir, tc.file)
-			raw, err := os.ReadFile(path + ".expected.json")
+			path := testfixtures.Path(t, "packages", tc.file)
+			raw, err := os.ReadFile(testfixtures.Path(t, "packages", tc.file+".expected.json"))
 			if err != nil {
-				t.Skipf("fixture %s is absent: %v", tc.file, err)
+				t.Fatal(err)
 			}
 			var want tgFixture
 			if err := json.Unmarshal(raw, &want); err != nil {
@@ -315,9 +311,13 @@ func TestParseTarGzFixtures(t *testing.T) {
 }
 
 func FuzzParseTarGz(f *testing.F) {
+	// The real tarballs when the shared fixtures are there; the generated seeds
+	// below always.
 	for _, name := range []string{"cowsay-0.3.0.tar.gz", "wit-pack-0.3.0.tar.gz"} {
-		if b, err := os.ReadFile(filepath.Join(tgFixtureDir, name)); err == nil {
-			f.Add(b)
+		if path, err := testfixtures.Lookup("packages", name); err == nil {
+			if b, err := os.ReadFile(path); err == nil {
+				f.Add(b)
+			}
 		}
 	}
 	f.Add(tgValid(f))

@@ -17,63 +17,115 @@ import (
 // mapping) is loaded whole; larger ones are streamed.
 const unpackSmallFile = 1 << 20
 
+// UnpackOptions says how Unpack writes.
+type UnpackOptions struct {
+	// Overwrite replaces the files Unpack writes that exist already. Each is
+	// removed first, so a symbolic link in its place is replaced, never written
+	// through. Without it Unpack writes nothing when any of them exists, and
+	// names the first. Files of the directory that Unpack does not write are left
+	// alone either way.
+	Overwrite bool
+}
+
+// ExistsError reports a file Unpack would write that exists already (and
+// UnpackOptions.Overwrite is not set).
+type ExistsError struct {
+	// Dir is the directory unpacked into; Path the file in it, slash-separated.
+	Dir, Path string
+}
+
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("unpacking into %s: %s already exists; refusing to overwrite it", e.Dir, e.Path)
+}
+
 // Unpack writes the contents of c into the host directory dir:
 //
 //	dir/manifest.json           the manifest as JSON (2-space indent, keys sorted)
+//	dir/wasmer.toml             what `wasirun package build dir` rebuilds the package from
 //	dir/atoms/<atom>            one file per atom
 //	dir/volumes/<volume>/...    every file and directory of each volume
+//	dir/<readme>, <license>     copies of the package's readme and license file,
+//	                            which wasmer.toml names (see rebuild.go)
 //
 // A volume's directory is its name without the leading "/" ("/settings" unpacks to
-// volumes/settings). dir is created if missing and may already exist, but Unpack
-// never overwrites a file: it stops with an error naming the first one that exists.
-// Every write goes through an os.Root opened on dir, so nothing lands outside it,
-// whatever the names in the container or the symbolic links already in dir. File
-// modification times are set from the container when it records them.
-func Unpack(c *Container, dir string) error {
+// volumes/settings). dir is created if missing and may already exist; a file that
+// exists is replaced only with opts.Overwrite (see UnpackOptions). Every write goes
+// through an os.Root opened on dir, so nothing lands outside it, whatever the names
+// in the container or the symbolic links already in dir. File modification times
+// are set from the container when it records them.
+//
+// It returns notes on what a rebuild from wasmer.toml leaves out or changes, one
+// sentence each; none when the rebuilt package is equivalent (see rebuild.go).
+func Unpack(c *Container, dir string, opts UnpackOptions) ([]string, error) {
 	vols, err := unpackVolumeDirs(c.Volumes())
 	if err != nil {
-		return fmt.Errorf("unpacking into %s: %w", dir, err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	u := &unpacker{root: root, dir: dir}
-
-	raw, err := c.RawManifest()
-	if err != nil {
-		return fmt.Errorf("unpacking into %s: %w", dir, err)
-	}
-	v, err := ToJSONValue(raw)
-	if err != nil {
-		return fmt.Errorf("unpacking into %s: converting the manifest to JSON: %w", dir, err)
-	}
-	js, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("unpacking into %s: converting the manifest to JSON: %w", dir, err)
-	}
-	if err := u.writeFile("manifest.json", append(js, '\n')); err != nil {
-		return err
-	}
-
-	if err := u.mkdir("atoms"); err != nil {
-		return err
+		return nil, fmt.Errorf("unpacking into %s: %w", dir, err)
 	}
 	for _, name := range c.Atoms() {
 		if err := validName(name); err != nil {
-			return fmt.Errorf("unpacking into %s: atom %q %v", dir, name, err)
+			return nil, fmt.Errorf("unpacking into %s: atom %q %v", dir, name, err)
 		}
+	}
+	raw, err := c.RawManifest()
+	if err != nil {
+		return nil, fmt.Errorf("unpacking into %s: %w", dir, err)
+	}
+	v, err := ToJSONValue(raw)
+	if err != nil {
+		return nil, fmt.Errorf("unpacking into %s: converting the manifest to JSON: %w", dir, err)
+	}
+	js, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("unpacking into %s: converting the manifest to JSON: %w", dir, err)
+	}
+	rb, err := planRebuild(c, vols)
+	if err != nil {
+		return nil, fmt.Errorf("unpacking into %s: %w", dir, err)
+	}
+
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	u := &unpacker{root: root, dir: dir, overwrite: opts.Overwrite}
+	if !opts.Overwrite {
+		if err := u.refuseExisting(c, vols, rb); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := u.writeFile("manifest.json", append(js, '\n')); err != nil {
+		return nil, err
+	}
+	if err := u.writeFile("wasmer.toml", rb.toml); err != nil {
+		return nil, err
+	}
+	for _, f := range rb.files {
+		if d := path.Dir(f.path); d != "." {
+			if err := u.mkdir(d); err != nil {
+				return nil, err
+			}
+		}
+		if err := u.writeEntry(f.path, f.entry); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := u.mkdir("atoms"); err != nil {
+		return nil, err
+	}
+	for _, name := range c.Atoms() {
 		b, err := c.Atom(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p := path.Join("atoms", name)
 		if err := u.writeFile(p, b); err != nil {
-			return err
+			return nil, err
 		}
 		if e, ok := c.AtomEntry(name); ok {
 			u.setTime(p, e.ModTime())
@@ -82,17 +134,17 @@ func Unpack(c *Container, dir string) error {
 
 	if len(vols) > 0 {
 		if err := u.mkdir("volumes"); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, vd := range vols {
 		base := path.Join("volumes", vd.dir)
 		vroot, err := vd.v.Root()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := u.mkdir(base); err != nil {
-			return err
+			return nil, err
 		}
 		u.dirTime(base, vroot.ModTime())
 		err = vd.v.Walk(func(p string, e Entry) error {
@@ -104,7 +156,7 @@ func Unpack(c *Container, dir string) error {
 			return u.writeEntry(p, e)
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// Directory times last, deepest first: creating a child changes its
 		// parent's modification time.
@@ -113,10 +165,52 @@ func Unpack(c *Container, dir string) error {
 		}
 		u.dirTimes = u.dirTimes[:0]
 		if err := u.timeErr; err != nil {
+			return nil, err
+		}
+	}
+	if u.timeErr != nil {
+		return nil, u.timeErr
+	}
+	return rb.notes, nil
+}
+
+// refuseExisting returns an *ExistsError for the first file Unpack would write
+// that exists, in the order they are written, before anything is written.
+func (u *unpacker) refuseExisting(c *Container, vols []unpackVolume, rb *rebuild) error {
+	check := func(p string) error {
+		if _, err := u.root.Lstat(p); err == nil {
+			return &ExistsError{Dir: u.dir, Path: p}
+		}
+		return nil
+	}
+	for _, p := range []string{"manifest.json", "wasmer.toml"} {
+		if err := check(p); err != nil {
 			return err
 		}
 	}
-	return u.timeErr
+	for _, f := range rb.files {
+		if err := check(f.path); err != nil {
+			return err
+		}
+	}
+	for _, name := range c.Atoms() {
+		if err := check(path.Join("atoms", name)); err != nil {
+			return err
+		}
+	}
+	for _, vd := range vols {
+		base := path.Join("volumes", vd.dir)
+		err := vd.v.Walk(func(p string, e Entry) error {
+			if e.IsDir() {
+				return nil
+			}
+			return check(path.Join(base, p))
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unpackVolume is a volume and the directory under volumes/ it unpacks to.
@@ -155,10 +249,11 @@ func unpackVolumeDirs(vols []*Volume) ([]unpackVolume, error) {
 
 // unpacker writes below an os.Root.
 type unpacker struct {
-	root     *os.Root
-	dir      string // for messages only
-	dirTimes []unpackTime
-	timeErr  error
+	root      *os.Root
+	dir       string // for messages only
+	overwrite bool   // replace existing files
+	dirTimes  []unpackTime
+	timeErr   error
 }
 
 type unpackTime struct {
@@ -174,8 +269,14 @@ func (u *unpacker) mkdir(p string) error {
 	return nil
 }
 
-// create creates file p, which must not exist.
+// create creates file p, which must not exist unless u.overwrite is set: then an
+// existing file (or symbolic link, or empty directory) is removed first.
 func (u *unpacker) create(p string) (*os.File, error) {
+	if u.overwrite {
+		if err := u.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, u.err(p, err)
+		}
+	}
 	f, err := u.root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, u.err(p, err)
@@ -252,8 +353,8 @@ func (u *unpacker) setTime(p string, mtime int64) {
 
 // err turns a host error about p into one line that names the file.
 func (u *unpacker) err(p string, err error) error {
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("unpacking into %s: %s already exists; refusing to overwrite it", u.dir, p)
+	if errors.Is(err, fs.ErrExist) && !u.overwrite {
+		return &ExistsError{Dir: u.dir, Path: p}
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/wasirun/wasirun/internal/testfixtures"
 )
 
 // utParse writes s as v3 and reads it back.
@@ -82,11 +84,11 @@ func TestUnpackRoundTrip(t *testing.T) {
 	s := wtSource(t)
 	c := utParse(t, s)
 	out := filepath.Join(t.TempDir(), "out", "nested") // created by Unpack
-	if err := Unpack(c, out); err != nil {
+	if err := utUnpack(c, out); err != nil {
 		t.Fatalf("Unpack: %v", err)
 	}
 
-	if got := utNames(t, out); !reflect.DeepEqual(got, []string{"atoms", "manifest.json", "volumes"}) {
+	if got := utNames(t, out); !reflect.DeepEqual(got, []string{"atoms", "manifest.json", "volumes", "wasmer.toml"}) {
 		t.Errorf("top level = %q", got)
 	}
 
@@ -122,17 +124,13 @@ func TestUnpackRoundTrip(t *testing.T) {
 }
 
 func TestUnpackFixture(t *testing.T) {
-	path := filepath.Join(wtFixturesDir, wtV3Fixture)
-	c, err := Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("the real v3 package %s is absent (the shared fixtures folder beside the project)", path)
-	}
+	c, err := Open(testfixtures.Path(t, "packages", wtV3Fixture))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	defer c.Close()
 	out := t.TempDir()
-	wtMust(t, Unpack(c, out))
+	wtMust(t, utUnpack(c, out))
 	b, err := os.ReadFile(filepath.Join(out, "volumes", "settings", "config.toml"))
 	wtMust(t, err)
 	if len(b) != 3139 {
@@ -153,12 +151,12 @@ func TestUnpackRefusesOverwrite(t *testing.T) {
 
 	out := t.TempDir()
 	wtMust(t, os.WriteFile(filepath.Join(out, "unrelated"), []byte("keep"), 0o644))
-	wtMust(t, Unpack(c, out)) // an existing directory is fine
+	wtMust(t, utUnpack(c, out)) // an existing directory is fine
 	if b, _ := os.ReadFile(filepath.Join(out, "unrelated")); string(b) != "keep" {
 		t.Error("an unrelated file was changed")
 	}
 
-	err := Unpack(c, out)
+	err := utUnpack(c, out)
 	if err == nil || !strings.Contains(err.Error(), "manifest.json already exists") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("second Unpack: err = %v, want one line naming manifest.json", err)
 	}
@@ -166,7 +164,7 @@ func TestUnpackRefusesOverwrite(t *testing.T) {
 	out = t.TempDir()
 	wtMust(t, os.MkdirAll(filepath.Join(out, "volumes", "settings"), 0o755))
 	wtMust(t, os.WriteFile(filepath.Join(out, "volumes", "settings", "config.toml"), []byte("mine"), 0o644))
-	err = Unpack(c, out)
+	err = utUnpack(c, out)
 	if err == nil || !strings.Contains(err.Error(), "volumes/settings/config.toml already exists") {
 		t.Errorf("Unpack over an existing file: err = %v, want it named", err)
 	}
@@ -193,7 +191,7 @@ func TestUnpackBadVolumeNames(t *testing.T) {
 			continue
 		}
 		out := filepath.Join(t.TempDir(), "out")
-		err = Unpack(c, out)
+		err = utUnpack(c, out)
 		if err == nil {
 			t.Errorf("%q: no error", names)
 			continue
@@ -209,7 +207,7 @@ func TestUnpackBadVolumeNames(t *testing.T) {
 	s := &Source{Manifest: &Manifest{}, Volumes: map[string]*Tree{"ns/pkg@1.0.0/atom": NewTree()}}
 	wtMust(t, s.Volumes["ns/pkg@1.0.0/atom"].AddFile("f", []byte("x"), 0))
 	out := t.TempDir()
-	wtMust(t, Unpack(utParse(t, s), out))
+	wtMust(t, utUnpack(utParse(t, s), out))
 	if b, err := os.ReadFile(filepath.Join(out, "volumes", "ns", "pkg@1.0.0", "atom", "f")); err != nil || string(b) != "x" {
 		t.Errorf("nested volume: %q, %v", b, err)
 	}
@@ -220,7 +218,7 @@ func TestUnpackStaysInside(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(out, "volumes")); err != nil {
 		t.Skipf("cannot create a symbolic link: %v", err)
 	}
-	err := Unpack(utParse(t, wtSource(t)), out)
+	err := utUnpack(utParse(t, wtSource(t)), out)
 	if err == nil {
 		t.Error("Unpack followed a symbolic link out of the directory")
 	}
@@ -248,7 +246,7 @@ func TestUnpackStreamsLargeFiles(t *testing.T) {
 	c, err := Parse(utReaderAt{bytes.NewReader(file)}, int64(len(file)))
 	wtMust(t, err)
 	out := t.TempDir()
-	wtMust(t, Unpack(c, out))
+	wtMust(t, utUnpack(c, out))
 	got, err := os.ReadFile(filepath.Join(out, "volumes", "data", "dir", "big.bin"))
 	wtMust(t, err)
 	if !bytes.Equal(got, big) {
@@ -261,9 +259,15 @@ func TestUnpackStreamsLargeFiles(t *testing.T) {
 	bad[i+len(big)/2] ^= 0xff
 	c, err = Parse(utReaderAt{bytes.NewReader(bad)}, int64(len(bad)))
 	if err == nil {
-		err = Unpack(c, t.TempDir())
+		err = utUnpack(c, t.TempDir())
 	}
 	if !errors.Is(err, ErrChecksum) {
 		t.Errorf("corrupted file: err = %v, want ErrChecksum", err)
 	}
+}
+
+// utUnpack is Unpack with the default options, without its notes.
+func utUnpack(c *Container, dir string) error {
+	_, err := Unpack(c, dir, UnpackOptions{})
+	return err
 }

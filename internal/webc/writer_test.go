@@ -8,19 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
-)
 
-// wtFixturesDir is the shared folder of real packages beside the project.
-const wtFixturesDir = "../../../shared/fixtures/packages"
+	"github.com/wasirun/wasirun/internal/testfixtures"
+)
 
 // wtV3Fixture is the real v3 package written by Wasmer.
 const wtV3Fixture = "wasmer-tests--volume-static-webserver@0.1.0.webc"
@@ -323,11 +320,7 @@ func TestWriteV3Layout(t *testing.T) {
 // of it and checks that the volume sections come out byte for byte as Wasmer wrote
 // them.
 func TestWriteV3MatchesFixture(t *testing.T) {
-	path := filepath.Join(wtFixturesDir, wtV3Fixture)
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("the real v3 package %s is absent (the shared fixtures folder beside the project); skipping the comparison with Wasmer's bytes", path)
-	}
+	raw, err := os.ReadFile(testfixtures.Path(t, "packages", wtV3Fixture))
 	wtMust(t, err)
 	c, err := ParseBytes(raw)
 	if err != nil {
