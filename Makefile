@@ -43,7 +43,7 @@ build:
 # TESTJSON=FILE also keeps go test's -json events in FILE (each test's Elapsed).
 test:
 	$(GO) vet ./...
-	$(GO) test -race -timeout 5m -run 'Hammer|Race' ./internal/vfs/
+	$(GO) test -race -timeout 5m -run 'Hammer|Race' ./internal/vfs/ ./internal/wasi/
 	$(GO) run ./scripts/runtests -go $(GO) $(if $(TESTJSON),-json $(TESTJSON)) -- -timeout 10m ./...
 
 ## docs: regenerate docs/cli, the per-command reference, from the command tree

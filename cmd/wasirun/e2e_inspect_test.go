@@ -138,7 +138,7 @@ func TestE2EInspectFixtures(t *testing.T) {
 			if code != 0 || stderr != "" {
 				t.Fatalf("inspect --verify: exit code %d, stderr %q", code, stderr)
 			}
-			golden(t, "inspect-verify-"+name+".txt", stdout)
+			golden(t, "inspect-verify-"+name+".txt", fixtureOutput(stdout, path))
 		})
 	}
 }
