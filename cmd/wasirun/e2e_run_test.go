@@ -46,8 +46,8 @@ func TestE2ERunOutcomes(t *testing.T) {
 		wantOut  string
 		golden   string // stderr's golden file; "" wants stderr empty
 	}{
-		{"the guest's output and code", []string{"run", probe, "args", "x"}, 0, "0=probe\n1=args\n2=x\n", ""},
-		{"wasirun PKG is run", []string{probe, "--", "args", "--env"}, 0, "0=probe\n1=args\n2=--env\n", ""},
+		{"the guest's output and code", []string{"run", probe, "args", "x"}, 0, "0="+probe+"\n1=args\n2=x\n", ""},
+		{"wasirun PKG is run", []string{probe, "--", "args", "--env"}, 0, "0="+probe+"\n1=args\n2=--env\n", ""},
 		{"flags before PKG", []string{"--env", "A=1", probe, "getenv", "A"}, 0, "1\n", ""},
 		{"the guest's exit code", []string{probe, "exit", "42"}, 42, "", ""},
 		{"trap", []string{writeModule(t, dir, "trap.wasm", testguest.Trap())}, 134, "", "run-trap.stderr"},
@@ -151,13 +151,13 @@ func TestE2ERunSharedCache(t *testing.T) {
 		}
 	}
 	for i, cmd := range cmds {
-		if err := cmd.Wait(); err != nil || outs[i].String() != "0=probe\n1=args\n2=same\n" {
+		if err := cmd.Wait(); err != nil || outs[i].String() != "0="+probe+"\n1=args\n2=same\n" {
 			t.Errorf("process %d: %v, output %q", i, err, outs[i])
 		}
 	}
 	// And a run from the filled cache.
 	stdout, stderr, code := runBinary(t, nil, "run", "--cache-dir", cache, probe, "args")
-	if code != 0 || stdout != "0=probe\n1=args\n" {
+	if code != 0 || stdout != "0="+probe+"\n1=args\n" {
 		t.Errorf("from the cache: code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }

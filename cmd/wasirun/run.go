@@ -172,6 +172,7 @@ func runRun(cmd *cobra.Command, opts *RunOptions) error {
 		Stdout:     opts.IO.Out,
 		Stderr:     opts.IO.ErrOut,
 		Signals:    true,
+		Program:    opts.Package,
 		Log:        zerolog.Ctx(cmd.Context()),
 	})
 	return runOutcome(opts.IO, code, err)

@@ -26,6 +26,9 @@ type NotFoundError struct {
 	Context string
 	// Exists lists what there is instead.
 	Exists []string
+	// Kind says what Name is when it exists but is not what was asked for ("a
+	// memory", "a global"): --invoke of an export that is not a function.
+	Kind string
 	// Err is the underlying error, when one says it better.
 	Err error
 }
@@ -41,6 +44,9 @@ func (e *NotFoundError) Error() string {
 	exists := "none"
 	if len(e.Exists) > 0 {
 		exists = strings.Join(e.Exists, ", ")
+	}
+	if e.Kind != "" {
+		return fmt.Sprintf("%s %q%s is %s, not a function (exported functions: %s)", e.What, e.Name, where, e.Kind, exists)
 	}
 	return fmt.Sprintf("no %s %q%s (exported functions: %s)", e.What, e.Name, where, exists)
 }
@@ -71,13 +77,37 @@ func (e *CannotRunError) Error() string {
 	if e.NeedsWASIX {
 		why = "it needs WASIX, which wasirun does not support yet; "
 	}
-	return fmt.Sprintf("%s: cannot run: %sunsupported imports: %s", e.Module, why, strings.Join(e.Unsupported, ", "))
+	// A WASIX program imports a hundred functions: the line names the first few
+	// and counts the rest (--log-level debug lists them all).
+	list := e.Unsupported
+	more := ""
+	if len(list) > maxListedImports {
+		more = fmt.Sprintf(" and %d more", len(list)-maxListedImports)
+		list = list[:maxListedImports]
+	}
+	return fmt.Sprintf("%s: cannot run: %s%d unsupported imports: %s%s", e.Module, why, len(e.Unsupported), strings.Join(list, ", "), more)
 }
 
 func (e *CannotRunError) Unwrap() error { return e.Err }
 
 // ExitCode is 126.
 func (e *CannotRunError) ExitCode() int { return ExitCannotRun }
+
+// maxListedImports is how many unsupported imports a CannotRunError names.
+const maxListedImports = 5
+
+// RunnerError reports a command whose runner is not WASI (a WCGI server, an
+// Emscripten program): wasirun runs WASI commands only, for now.
+type RunnerError struct {
+	Command, Runner string
+}
+
+func (e *RunnerError) Error() string {
+	return fmt.Sprintf("command %q uses the runner %s, which wasirun cannot run yet (it runs %s commands)", e.Command, e.Runner, "https://webc.org/runner/wasi")
+}
+
+// ExitCode is 126, as for any module that cannot run.
+func (e *RunnerError) ExitCode() int { return ExitCannotRun }
 
 // TrapError reports a guest that trapped.
 type TrapError struct {

@@ -17,8 +17,6 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasirun/wasirun/internal/fsprep"
 	"github.com/wasirun/wasirun/internal/vfs"
@@ -60,28 +58,27 @@ type Options struct {
 	Signals bool
 	// Log receives debug lines; nil logs nothing.
 	Log *zerolog.Logger
+	// Program is the package's path as the user gave it: a bare module's argv[0].
+	Program string
 }
 
 // Run runs the command of c that opts selects and returns the guest's exit code.
 // A failure of the runner itself is an error with an ExitCode method (see
 // errors.go); the returned code is then that one.
+//
+// It is the data flow of a run, in order: select the command and its atom,
+// prepare the guest root (package volumes, user mounts), open a session over it
+// (the runtime, the compilation cache, the stops), start the guest as a process
+// of the session and wait for it.
 func Run(ctx context.Context, c *webc.Container, opts Options) (int, error) {
 	log := opts.Log
 	if log == nil {
 		nop := zerolog.Nop()
 		log = &nop
 	}
-	cmd, err := c.Command(opts.Command)
+	cmd, atom, err := selectCommand(c, opts.Command)
 	if err != nil {
-		var nf *webc.CommandNotFoundError
-		if errors.As(err, &nf) {
-			return ExitNotFound, &NotFoundError{What: "command", Name: nf.Name, Exists: nf.Commands, Err: err}
-		}
-		return ExitFailure, err
-	}
-	atom, err := c.CommandAtom(cmd)
-	if err != nil {
-		return ExitFailure, err
+		return exitCodeOf(err), err
 	}
 
 	fsOpts := opts.FS
@@ -91,9 +88,60 @@ func Run(ctx context.Context, c *webc.Container, opts Options) (int, error) {
 		return ExitFailure, err
 	}
 	defer root.Close()
-	cwd, err := workingDir(root.MountTable, opts, cmd.Wasi)
+	spec, err := processSpec(root, c, cmd, atom, opts)
 	if err != nil {
 		return ExitFailure, err
+	}
+	logRun(log, root, spec)
+
+	s := NewSession(ctx, SessionConfig{
+		Root:     root.MountTable,
+		CacheDir: opts.CacheDir,
+		Timeout:  opts.Timeout,
+		Signals:  opts.Signals,
+		Log:      log,
+	})
+	defer s.Close(ctx)
+	return s.Start(ctx, spec).Wait()
+}
+
+// exitCodeOf is the exit code an error of the runner carries, ExitFailure when
+// it carries none.
+func exitCodeOf(err error) int {
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
+	}
+	return ExitFailure
+}
+
+// selectCommand finds the command opts names (the package's entrypoint when
+// none) and its atom. A command whose runner is not WASI is refused by name.
+func selectCommand(c *webc.Container, name string) (*webc.Command, []byte, error) {
+	cmd, err := c.Command(name)
+	if err != nil {
+		var nf *webc.CommandNotFoundError
+		if errors.As(err, &nf) {
+			return nil, nil, &NotFoundError{What: "command", Name: nf.Name, Exists: nf.Commands, Err: err}
+		}
+		return nil, nil, err
+	}
+	if !cmd.IsWasi() {
+		return nil, nil, &RunnerError{Command: cmd.Name, Runner: cmd.Runner}
+	}
+	atom, err := c.CommandAtom(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cmd, atom, nil
+}
+
+// processSpec is what the guest gets, as Wasmer gives it: argv, the environment,
+// the working directory and preopens, the streams.
+func processSpec(root *fsprep.Root, c *webc.Container, cmd *webc.Command, atom []byte, opts Options) (ProcessSpec, error) {
+	cwd, err := workingDir(root.MountTable, opts, cmd.Wasi)
+	if err != nil {
+		return ProcessSpec{}, err
 	}
 	// Go's wasip1 runtime takes its working directory from PWD. It is set when
 	// the guest does not start at "/", and always with --forward-env, whose host
@@ -102,26 +150,41 @@ func Run(ctx context.Context, c *webc.Container, opts Options) (int, error) {
 	if cwd != "/" || opts.ForwardEnv {
 		extra = append(extra, "PWD="+cwd)
 	}
-	stdin := opts.Stdin
-	if stdin == nil {
-		stdin = strings.NewReader("")
+	args := guestArgs(cmd.Name, cmd.Wasi, opts.Args)
+	if c.Format == webc.FormatWasm && opts.Program != "" {
+		// A bare module's argv[0] is its path as given, as Wasmer, wasmtime and
+		// wazero pass it.
+		args[0] = opts.Program
 	}
-	system, err := wasi.New(wasi.Config{
-		Args:     guestArgs(cmd.Name, cmd.Wasi, opts.Args),
+	spec := ProcessSpec{
+		Name:     cmd.Name,
+		Module:   atom,
+		Args:     args,
 		Env:      guestEnv(cmd.Wasi, opts.HostEnv, opts.ForwardEnv, extra, opts.Env),
-		Root:     root.MountTable,
-		Preopens: []wasi.Preopen{{Name: "/", Path: "/"}, {Name: ".", Path: cwd}},
-		Stdin:    stdin,
+		Preopens: preopens(root.MountTable, cwd, isGoModule(atom)),
+		Stdin:    opts.Stdin,
 		Stdout:   opts.Stdout,
 		Stderr:   opts.Stderr,
-	})
-	if err != nil {
-		return ExitFailure, err
 	}
-	defer system.Close()
-	log.Debug().Str("command", cmd.Name).Str("cwd", cwd).Int("atom_bytes", len(atom)).Msg("prepared")
+	if opts.Invoke != "" {
+		spec.Invoke, spec.InvokeArgs = opts.Invoke, opts.Args
+	}
+	return spec, nil
+}
 
-	return execute(ctx, atom, cmd.Name, system, opts, log)
+// logRun writes what the guest gets to the debug log: a CI user debugging a run
+// needs to see it.
+func logRun(log *zerolog.Logger, root *fsprep.Root, spec ProcessSpec) {
+	if !log.Debug().Enabled() {
+		return
+	}
+	for _, m := range root.Mounts() {
+		log.Debug().Str("guest", m.Path).Str("source", m.Source).Msg("mount")
+	}
+	for i, p := range spec.Preopens {
+		log.Debug().Int("fd", 3+i).Str("name", p.Name).Str("path", p.Path).Msg("preopen")
+	}
+	log.Debug().Str("command", spec.Name).Strs("argv", spec.Args).Strs("env", spec.Env).Int("module_bytes", len(spec.Module)).Msg("prepared")
 }
 
 // workingDir is the guest's working directory: --cwd, else the annotation's cwd,
@@ -156,125 +219,6 @@ func workingDir(root *vfs.MountTable, opts Options, ann *webc.WasiAnnotation) (s
 		return "", fmt.Errorf("%s %s: not a directory in the guest", flag, cwd)
 	}
 	return guest, nil
-}
-
-// execute compiles the atom, instantiates it over system and calls its entry.
-func execute(ctx context.Context, atom []byte, name string, system *wasi.System, opts Options, log *zerolog.Logger) (int, error) {
-	imported, err := checkImports(name, atom)
-	if err != nil {
-		return ExitCannotRun, err
-	}
-	ctx, stop, reason := withStops(ctx, opts)
-	defer stop()
-
-	// The engine can stop running wasm only with termination checks compiled
-	// into every loop of the guest, which slow it; they are asked for only when
-	// --timeout needs them (as the wazero CLI does). Signals without a timeout
-	// end the process from their handler instead (see withStops).
-	config := wazero.NewRuntimeConfig().WithCloseOnContextDone(opts.Timeout > 0)
-	if opts.CacheDir != "" {
-		cache, err := openCache(opts.CacheDir)
-		if err != nil {
-			return ExitFailure, err
-		}
-		config = config.WithCompilationCache(cache)
-	}
-	r := wazero.NewRuntimeWithConfig(ctx, config)
-	defer r.Close(ctx)
-
-	start := time.Now()
-	compiled, err := r.CompileModule(ctx, atom)
-	if err != nil {
-		if stopped := reason(); stopped != nil {
-			return stopped.ExitCode(), stopped
-		}
-		return ExitCannotRun, &CannotRunError{Module: name, Err: err}
-	}
-	log.Debug().Dur("took", time.Since(start)).Msg("compiled")
-	if err := wasi.Define(ctx, r, imported); err != nil {
-		return ExitFailure, err
-	}
-	ctx = wasi.WithSystem(ctx, system)
-	mod, err := r.InstantiateModule(ctx, compiled, system.ModuleConfig().WithName("").WithStartFunctions())
-	if err != nil {
-		if code, err, ok := outcome(err, reason()); ok {
-			return code, err
-		}
-		return ExitCannotRun, &CannotRunError{Module: name, Err: err}
-	}
-	return call(ctx, mod, compiled, name, opts, reason)
-}
-
-// call runs the entry function (or the --invoke export) and classifies the end.
-func call(ctx context.Context, mod api.Module, compiled wazero.CompiledModule, name string, opts Options, reason func() stopError) (int, error) {
-	entry := "_start"
-	if opts.Invoke != "" {
-		entry = opts.Invoke
-	}
-	fn := mod.ExportedFunction(entry)
-	if fn == nil {
-		what := "entry function"
-		if opts.Invoke != "" {
-			what = "export"
-		}
-		return ExitNotFound, &NotFoundError{What: what, Name: entry, Context: name, Exists: exportedFunctions(compiled)}
-	}
-	def := fn.Definition()
-	var params []uint64
-	if opts.Invoke != "" && (len(def.ParamTypes()) > 0 || len(def.ResultTypes()) > 0) {
-		if init := mod.ExportedFunction("_initialize"); init != nil {
-			if _, err := init.Call(ctx); err != nil {
-				code, err, _ := outcome(err, reason())
-				return code, err
-			}
-		}
-		var err error
-		if params, err = parseParams(entry, def.ParamTypes(), opts.Args); err != nil {
-			return ExitFailure, err
-		}
-	}
-	results, err := fn.Call(ctx, params...)
-	if code, err, ok := outcome(err, reason()); ok {
-		return code, err
-	}
-	if opts.Stdout != nil {
-		for i, t := range def.ResultTypes() {
-			fmt.Fprintln(opts.Stdout, formatValue(t, results[i]))
-		}
-	}
-	return 0, nil
-}
-
-// outcome classifies the error of a guest call: ok is false for nil. stopped is
-// why the run's context ended early, nil when it did not: a guest the engine
-// stopped for it ends with that error's code.
-func outcome(err error, stopped stopError) (int, error, bool) {
-	if err == nil {
-		return 0, nil, false
-	}
-	var exit *sys.ExitError
-	isExit := errors.As(err, &exit)
-	if stopped != nil && (!isExit || exit.ExitCode() == sys.ExitCodeDeadlineExceeded || exit.ExitCode() == sys.ExitCodeContextCanceled) {
-		return stopped.ExitCode(), stopped, true
-	}
-	if isExit {
-		return int(exit.ExitCode()), nil, true
-	}
-	return ExitTrap, trapError(err), true
-}
-
-// trapError splits the engine's "wasm error: REASON\nwasm stack trace:\n\t..." text.
-func trapError(err error) *TrapError {
-	msg := err.Error()
-	reason, stack, _ := strings.Cut(msg, "\nwasm stack trace:")
-	reason = strings.TrimPrefix(reason, "wasm error: ")
-	t := &TrapError{Reason: reason}
-	for _, line := range strings.Split(stack, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			t.Stack = append(t.Stack, line)
-		}
-	}
-	return t
 }
 
 // checkImports refuses a module that imports anything the runner does not

@@ -89,7 +89,7 @@ func TestRunOutcomes(t *testing.T) {
 		{name: "timeout", wasm: testguest.Loop(), opts: Options{Timeout: 50 * time.Millisecond},
 			wantCode: ExitTimeout, wantErr: new(*TimeoutError), wantText: "timeout after 50ms"},
 		{name: "unsupported imports are all named", wasm: testguest.Unsupported(), wantCode: ExitCannotRun, wantErr: new(*CannotRunError),
-			wantText: "mod: cannot run: it needs WASIX, which wasirun does not support yet; unsupported imports: env.foo, wasix_32v1.fd_dup"},
+			wantText: "mod: cannot run: it needs WASIX, which wasirun does not support yet; 2 unsupported imports: env.foo, wasix_32v1.fd_dup"},
 		{name: "not a module", wasm: []byte("\x00asm\x01\x00\x00\x00\x01\x05"), wantCode: ExitCannotRun, wantErr: new(*CannotRunError),
 			wantText: "mod: cannot compile or instantiate:"},
 		{name: "invoke add", wasm: testguest.Add(), opts: Options{Invoke: "add", Args: []string{"2", "-5"}}, wantOut: "-3\n"},

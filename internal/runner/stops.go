@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"context"
 	"os"
 	"os/signal"
 	"sync"
@@ -9,58 +8,70 @@ import (
 	"time"
 )
 
-// withStops derives the context a guest runs under: it ends at opts.Timeout and,
-// with opts.Signals, at SIGINT or SIGTERM. reason reports why it ended early (a
-// *TimeoutError or *SignalError), nil when it did not; stop releases the timer
-// and the signal handler.
-//
-// Ending the context stops running wasm only when the engine compiled
-// termination checks in, which it does with a timeout; without one, a signal
-// ends the process (see signalHandler).
-func withStops(parent context.Context, opts Options) (ctx context.Context, stop func(), reason func() stopError) {
-	ctx, cancel := context.WithCancel(parent)
-	var (
-		mu  sync.Mutex
-		why stopError
-	)
-	end := func(err stopError) {
-		mu.Lock()
-		if why == nil {
-			why = err
-		}
-		mu.Unlock()
-		cancel()
-	}
-	var stops []func()
-	if opts.Timeout > 0 {
-		timer := time.AfterFunc(opts.Timeout, func() { end(&TimeoutError{After: opts.Timeout}) })
-		stops = append(stops, func() { timer.Stop() })
-	}
-	if opts.Signals {
-		h := &signalHandler{exit: opts.Timeout <= 0, end: end}
-		timer := time.AfterFunc(signalHandlerDelay, h.install)
-		stops = append(stops, func() {
-			timer.Stop()
-			if h.stop() {
-				go h.uninstall() // signal.Stop waits for the runtime's signal loop
-			}
-		})
-	}
-	stop = func() {
-		for _, s := range stops {
-			s()
-		}
-		cancel()
-	}
-	reason = func() stopError {
-		mu.Lock()
-		defer mu.Unlock()
-		return why
-	}
-	return ctx, stop, reason
+// A stopper ends a session early: at its timeout and, when asked, at SIGINT or
+// SIGTERM. It calls stop once, with the first reason; reason reports it. It never
+// exits the process: the processes it stops return their exit codes up to main.
+type stopper struct {
+	stop func(stopError)
+
+	mu       sync.Mutex
+	why      stopError
+	timer    *time.Timer
+	signals  *signalHandler
+	released bool
 }
 
-// signalHandlerDelay is how long a guest runs before SIGINT and SIGTERM are
+// newStopper starts the timeout's timer and, with signals, the signal handler
+// (after signalHandlerDelay).
+func newStopper(timeout time.Duration, signals bool, stop func(stopError)) *stopper {
+	s := &stopper{stop: stop}
+	if timeout > 0 {
+		s.timer = time.AfterFunc(timeout, func() { s.end(&TimeoutError{After: timeout}) })
+	}
+	if signals {
+		s.signals = &signalHandler{end: s.end}
+		s.signals.timer = time.AfterFunc(signalHandlerDelay, s.signals.install)
+	}
+	return s
+}
+
+// end records why the session ends, once, and stops its processes.
+func (s *stopper) end(err stopError) {
+	s.mu.Lock()
+	first := s.why == nil && !s.released
+	if first {
+		s.why = err
+	}
+	s.mu.Unlock()
+	if first {
+		s.stop(err)
+	}
+}
+
+// reason is why the session ended early, nil when it did not.
+func (s *stopper) reason() stopError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.why
+}
+
+// release stops the timer and the signal handler.
+func (s *stopper) release() {
+	s.mu.Lock()
+	s.released = true
+	s.mu.Unlock()
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	if s.signals != nil {
+		s.signals.timer.Stop()
+		if s.signals.stop() {
+			go s.signals.uninstall() // signal.Stop waits for the runtime's signal loop
+		}
+	}
+}
+
+// signalHandlerDelay is how long a run goes before SIGINT and SIGTERM are
 // caught. Installing the handler starts the runtime's signal loop, a thread
 // hand-off that cost a tiny module's start about half a millisecond (measured by
 // BenchmarkStartupWarm): a guest that ends sooner never pays it. A signal before
@@ -68,14 +79,10 @@ func withStops(parent context.Context, opts Options) (ctx context.Context, stop 
 // 130 or 143.
 const signalHandlerDelay = 2 * time.Millisecond
 
-// signalHandler stops a run on SIGINT or SIGTERM: with exit set it ends the
-// process with 128 + the signal's number (the engine cannot stop running wasm
-// without the termination checks only --timeout compiles in; nothing of the
-// guest's is lost, since host directories are written through and in-memory
-// layers end with the process anyway), otherwise it ends the run's context.
+// signalHandler turns SIGINT and SIGTERM into the end of the session.
 type signalHandler struct {
-	exit bool
-	end  func(stopError)
+	end   func(stopError)
+	timer *time.Timer
 
 	mu        sync.Mutex
 	installed bool
@@ -99,11 +106,7 @@ func (h *signalHandler) install() {
 func (h *signalHandler) wait(ch <-chan os.Signal, done <-chan struct{}) {
 	select {
 	case sig := <-ch:
-		se := signalError(sig)
-		if h.exit {
-			os.Exit(se.ExitCode())
-		}
-		h.end(se)
+		h.end(signalError(sig))
 	case <-done:
 	}
 }
@@ -128,8 +131,8 @@ func (h *signalHandler) uninstall() {
 	}
 }
 
-// stopError is why a run's context ended early: a *TimeoutError or a
-// *SignalError, each with the exit code it means.
+// stopError is why a session ended early: a *TimeoutError or a *SignalError,
+// each with the exit code it means.
 type stopError interface {
 	error
 	ExitCode() int
