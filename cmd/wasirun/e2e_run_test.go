@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,8 +47,8 @@ func TestE2ERunOutcomes(t *testing.T) {
 		wantOut  string
 		golden   string // stderr's golden file; "" wants stderr empty
 	}{
-		{"the guest's output and code", []string{"run", probe, "args", "x"}, 0, "0="+probe+"\n1=args\n2=x\n", ""},
-		{"wasirun PKG is run", []string{probe, "--", "args", "--env"}, 0, "0="+probe+"\n1=args\n2=--env\n", ""},
+		{"the guest's output and code", []string{"run", probe, "args", "x"}, 0, "0=" + probe + "\n1=args\n2=x\n", ""},
+		{"wasirun PKG is run", []string{probe, "--", "args", "--env"}, 0, "0=" + probe + "\n1=args\n2=--env\n", ""},
 		{"flags before PKG", []string{"--env", "A=1", probe, "getenv", "A"}, 0, "1\n", ""},
 		{"the guest's exit code", []string{probe, "exit", "42"}, 42, "", ""},
 		{"trap", []string{writeModule(t, dir, "trap.wasm", testguest.Trap())}, 134, "", "run-trap.stderr"},
@@ -77,10 +78,12 @@ func TestE2ERunOutcomes(t *testing.T) {
 	}
 }
 
-// TestE2ERunSignals: SIGINT and SIGTERM stop the guest with 130 and 143 and
-// nothing more on stderr, both ways the runner stops it: from the signal handler
-// (no --timeout) and through the engine (with one).
-func TestE2ERunSignals(t *testing.T) {
+// TestE2ERunStops: SIGINT, SIGTERM and --timeout end a run promptly with 130,
+// 143 and 124 in every state of the guest: computing without a host call, blocked
+// reading an idle stdin pipe, blocked writing to a pipe nobody reads; with and
+// without --timeout. Each case waits for the guest to say it has started (the
+// probe's "ready" on stderr) before it signals, never for a time.
+func TestE2ERunStops(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
 	}
@@ -89,40 +92,129 @@ func TestE2ERunSignals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loop := writeModule(t, t.TempDir(), "loop.wasm", testguest.Loop())
+	probe := testguest.Build(t, "probe")
 	for _, tt := range []struct {
-		sig   syscall.Signal
-		flags []string
-		want  int
+		name       string
+		flags      []string
+		guest      string
+		sig        syscall.Signal // 0: wait for --timeout
+		idleStdin  bool           // stdin is a pipe nobody writes to or closes
+		fullStdout bool           // stdout is a pipe nobody reads
+		want       int
+		wantStderr string // after "ready"
 	}{
-		{syscall.SIGINT, nil, 130},
-		{syscall.SIGTERM, nil, 143},
-		{syscall.SIGINT, []string{"--timeout", "1m"}, 130},
-		{syscall.SIGTERM, []string{"--timeout", "1m"}, 143},
+		{name: "computing, SIGINT", guest: "spin", sig: syscall.SIGINT, want: 130},
+		{name: "computing, SIGTERM", guest: "spin", sig: syscall.SIGTERM, want: 143},
+		{name: "computing, SIGINT with --timeout", flags: []string{"--timeout", "1h"}, guest: "spin", sig: syscall.SIGINT, want: 130},
+		{name: "computing, --timeout", flags: []string{"--timeout", "2s"}, guest: "spin", want: 124, wantStderr: "wasirun: timeout after 2s\n"},
+		{name: "reading an idle pipe, SIGINT", guest: "block-stdin", idleStdin: true, sig: syscall.SIGINT, want: 130},
+		{name: "reading an idle pipe, SIGTERM with --timeout", flags: []string{"--timeout", "1h"}, guest: "block-stdin", idleStdin: true, sig: syscall.SIGTERM, want: 143},
+		{name: "reading an idle pipe, --timeout", flags: []string{"--timeout", "2s"}, guest: "block-stdin", idleStdin: true, want: 124, wantStderr: "wasirun: timeout after 2s\n"},
+		{name: "writing to a full pipe, SIGTERM", guest: "flood", fullStdout: true, sig: syscall.SIGTERM, want: 143},
+		{name: "writing to a full pipe, --timeout", flags: []string{"--timeout", "2s"}, guest: "flood", fullStdout: true, want: 124, wantStderr: "wasirun: timeout after 2s\n"},
 	} {
-		t.Run(tt.sig.String()+strings.Join(tt.flags, ""), func(t *testing.T) {
-			cmd := exec.Command(binary, append(append([]string{"run"}, tt.flags...), loop)...)
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append([]string{"run"}, tt.flags...), probe, tt.guest)
+			cmd := exec.Command(binary, args...)
 			cmd.Env = append(hermeticEnv(t), e2eCache(t)...)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.idleStdin {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close() // open until the end: the guest's read never ends by itself
+				defer r.Close()
+				cmd.Stdin = r
+			}
+			if tt.fullStdout {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close() // never read: the guest's writes block once it is full
+				defer w.Close()
+				cmd.Stdout = w
+			}
+			start := time.Now()
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(500 * time.Millisecond) // compiled and looping by then
-			cmd.Process.Signal(tt.sig)
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
+			done := make(chan struct{})
+			defer func() {
+				select {
+				case <-done:
+				default:
+					cmd.Process.Kill()
+				}
+			}()
+			rest := make(chan string, 1)
+			ready := make(chan struct{})
+			go func() {
+				b, _ := io.ReadAll(&readyReader{r: stderr, ready: ready})
+				rest <- string(b)
+			}()
 			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				t.Fatalf("still running 10s after %s", tt.sig)
+			case <-ready:
+			case <-time.After(2 * time.Minute):
+				t.Fatal("the guest did not start in two minutes")
 			}
-			if code := cmd.ProcessState.ExitCode(); code != tt.want || stderr.Len() != 0 {
-				t.Errorf("exit code %d, stderr %q; want %d and nothing", code, stderr.String(), tt.want)
+			sent := time.Now()
+			if tt.sig != 0 {
+				cmd.Process.Signal(tt.sig)
+			}
+			waited := make(chan error, 1)
+			go func() { waited <- cmd.Wait(); close(done) }()
+			select {
+			case <-waited:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("still running 30s after it was stopped")
+			}
+			t.Logf("ended %v after the stop (%v after the start)", time.Since(sent).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+			code := cmd.ProcessState.ExitCode()
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == tt.sig {
+				// The first milliseconds of a run, before the handler is installed,
+				// leave the signal its default action: a shell reports the same code.
+				code = 128 + int(tt.sig)
+			}
+			if got := <-rest; code != tt.want || got != tt.wantStderr {
+				t.Errorf("exit code %d, stderr after ready %q; want %d, %q", code, got, tt.want, tt.wantStderr)
 			}
 		})
 	}
+}
+
+// readyReader passes r through once it has read the line "ready" from it,
+// which it swallows, and then closes ready.
+type readyReader struct {
+	r     io.Reader
+	ready chan struct{}
+	seen  bool
+	line  []byte
+}
+
+func (rr *readyReader) Read(p []byte) (int, error) {
+	for !rr.seen {
+		var b [1]byte
+		n, err := rr.r.Read(b[:])
+		if n == 1 {
+			rr.line = append(rr.line, b[0])
+			if b[0] == '\n' {
+				if string(rr.line) == "ready\n" {
+					rr.seen = true
+					close(rr.ready)
+				}
+				rr.line = rr.line[:0]
+			}
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return rr.r.Read(p)
 }
 
 // TestE2ERunSharedCache: several processes filling one empty compilation cache at
@@ -242,5 +334,68 @@ func TestE2ERunCacheDir(t *testing.T) {
 	}
 	if _, err := os.Stat(none); err == nil {
 		t.Errorf("--no-cache created %s", none)
+	}
+}
+
+// TestE2ERunAbsolutePaths: with the host's working directory mapped at /src (so
+// the guest starts in /src), absolute paths mean the guest root for a C program
+// built on wasi-libc as for a Go program, and a file written by an absolute path
+// lands where that path says. wasi-libc takes the preopen registered last for
+// every path; wasirun used to register "/" first and "." last, so "/src/a.txt"
+// opened /src/src/a.txt.
+func TestE2ERunAbsolutePaths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	t.Parallel()
+	binary, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testguest.Build(t, "cpaths")
+	probe := testguest.Build(t, "probe")
+	host := t.TempDir()
+	for name, text := range map[string]string{"a.txt": "top\n", "src/a.txt": "src\n"} {
+		p := filepath.Join(host, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(binary, append([]string{"run", "--volume", ".:/src"}, args...)...)
+		cmd.Dir = host
+		cmd.Env = append(hermeticEnv(t), e2eCache(t)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"C, absolute paths", []string{c, "cat", "/src/a.txt", "/src/src/a.txt"}, "/src/a.txt: top\n/src/src/a.txt: src\n"},
+		{"C, getcwd", []string{c, "cwd"}, "/\n"},
+		{"Go, absolute paths", []string{probe, "cat", "/src/a.txt", "/src/src/a.txt"}, "top\nsrc\n"},
+		{"Go, relative paths from the working directory", []string{probe, "cat", "a.txt", "src/a.txt"}, "top\nsrc\n"},
+		{"Go, the working directory", []string{probe, "cwd"}, "/src\n"},
+	} {
+		if got := run(tt.args...); got != tt.want {
+			t.Errorf("%s: output %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	// A write by an absolute path reaches the host file that path maps.
+	run(c, "write", "/src/out.txt", "written")
+	if b, err := os.ReadFile(filepath.Join(host, "out.txt")); err != nil || string(b) != "written" {
+		t.Errorf("host out.txt: %q, %v; want the guest's text", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(host, "src", "out.txt")); err == nil {
+		t.Errorf("the write landed in src/out.txt, the working directory's src")
 	}
 }

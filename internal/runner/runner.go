@@ -161,7 +161,7 @@ func processSpec(root *fsprep.Root, c *webc.Container, cmd *webc.Command, atom [
 		Module:   atom,
 		Args:     args,
 		Env:      guestEnv(cmd.Wasi, opts.HostEnv, opts.ForwardEnv, extra, opts.Env),
-		Preopens: preopens(root.MountTable, cwd, isGoModule(atom)),
+		Preopens: preopens(cwd),
 		Stdin:    opts.Stdin,
 		Stdout:   opts.Stdout,
 		Stderr:   opts.Stderr,
@@ -185,6 +185,9 @@ func logRun(log *zerolog.Logger, root *fsprep.Root, spec ProcessSpec) {
 		log.Debug().Int("fd", 3+i).Str("name", p.Name).Str("path", p.Path).Msg("preopen")
 	}
 	log.Debug().Str("command", spec.Name).Strs("argv", spec.Args).Strs("env", spec.Env).Int("module_bytes", len(spec.Module)).Msg("prepared")
+	if cwd := spec.Preopens[0].Path; cwd != "/" && !isGoModule(spec.Module) {
+		log.Debug().Str("cwd", cwd).Msg("not a Go program: if it is built on wasi-libc (C, C++, Rust), its getcwd() says / and its relative paths resolve from /")
+	}
 }
 
 // workingDir is the guest's working directory: --cwd, else the annotation's cwd,

@@ -84,11 +84,18 @@ func outDir() (string, error) {
 	return tmpDir, nil
 }
 
-// compile builds testdata/guests/<name>. A non-empty skip means the go command
-// was not found.
+// compile builds testdata/guests/<name>: a Go program (GOOS=wasip1), or a C
+// program (main.c) built with Debian's clang, lld and wasi-libc. A non-empty
+// skip means the compiler was not found (in CI, where .ci/run installs it, that
+// is an error).
 func compile(name string) (path, skip string, err error) {
 	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") {
 		return "", "", fmt.Errorf("bad guest name %q", name)
+	}
+	if root, err := moduleRoot(); err == nil {
+		if _, err := os.Stat(filepath.Join(root, "testdata", "guests", name, "main.c")); err == nil {
+			return compileC(root, name)
+		}
 	}
 	gobin := goCommand()
 	if gobin == "" {
@@ -112,6 +119,29 @@ func compile(name string) (path, skip string, err error) {
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", "", fmt.Errorf("%s build: %v\n%s", gobin, err, bytes.TrimSpace(out))
+	}
+	return path, "", nil
+}
+
+// compileC builds testdata/guests/<name>/main.c for wasm32-wasi with clang.
+func compileC(root, name string) (path, skip string, err error) {
+	clang, err := exec.LookPath("clang")
+	if err != nil {
+		msg := "testguest: clang is not installed (Debian: clang lld wasi-libc libclang-rt-14-dev-wasm32; .ci/run installs them)"
+		if os.Getenv("CI") == "true" {
+			return "", "", errors.New(msg)
+		}
+		return "", msg, nil
+	}
+	dir, err := outDir()
+	if err != nil {
+		return "", "", err
+	}
+	path = filepath.Join(dir, name+".wasm")
+	cmd := exec.Command(clang, "--target=wasm32-wasi", "-O2", "-o", path, "main.c")
+	cmd.Dir = filepath.Join(root, "testdata", "guests", name)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("clang --target=wasm32-wasi: %v\n%s", err, bytes.TrimSpace(out))
 	}
 	return path, "", nil
 }

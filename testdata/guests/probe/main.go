@@ -25,6 +25,9 @@
 //	probe readall DIR       walk DIR, Lstat every entry and read every regular file:
 //	                        "<files> files <bytes> bytes"
 //	probe panic             a Go panic (exit code 2)
+//	probe spin              "ready" on stderr, then arithmetic forever, no host call
+//	probe block-stdin       "ready" on stderr, then read stdin to its end
+//	probe flood             "ready" on stderr, then write stdout until a write fails
 //
 // Every line of output ends in a newline; write, append, mkdir, rm, rename and
 // symlink print nothing. A failed operation prints "error: <op> <path>: <errno>" to
@@ -58,6 +61,7 @@ var nargs = map[string]int{
 	"write": 2, "append": 2, "mkdir": 1, "rm": 1, "rename": 2, "symlink": 2,
 	"readlink": 1, "fill": 2, "exit": 1, "stdin": 0, "stderr": 1, "sleep": 1,
 	"readall": 1, "panic": 0,
+	"spin": 0, "block-stdin": 0, "flood": 0,
 }
 
 func main() {
@@ -202,8 +206,40 @@ func run(cmd string, args []string) error {
 		fmt.Fprintf(out, "%d files %d bytes\n", files, bytes)
 	case "panic":
 		panic("probe: panic sub-command")
+	case "spin":
+		// Computes forever without a host call, after saying so on stderr.
+		fmt.Fprintln(os.Stderr, "ready")
+		spin()
+	case "block-stdin":
+		// Blocks reading stdin (an idle pipe, a terminal), after saying so.
+		fmt.Fprintln(os.Stderr, "ready")
+		_, err := io.Copy(io.Discard, os.Stdin)
+		return err
+	case "flood":
+		// Writes to stdout until the write blocks (a pipe nobody reads) or fails.
+		fmt.Fprintln(os.Stderr, "ready")
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := out.Write(buf); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// spinSink keeps the compiler from dropping spin's loop.
+var spinSink uint64
+
+// spin loops forever on arithmetic alone.
+func spin() {
+	x := uint64(1)
+	for i := uint64(0); ; i++ {
+		x = x*6364136223846793005 + i
+		if x == 0 {
+			spinSink = x
+		}
+	}
 }
 
 func cat(name string) error {
