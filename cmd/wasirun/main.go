@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wasirun/wasirun/internal/webc"
+	"github.com/wasirun/wasirun/internal/runner"
 )
 
 // version is the release version, set at link time with
@@ -81,39 +81,52 @@ func runWith(args []string, io *IOStreams, env []string, hook func(root *cobra.C
 }
 
 // exitCode maps the error a command returned to the process exit code. It is the
-// only place that does so; each rung of the ladder is a row of the table in
-// DESIGN.md and of TestExitCode.
+// only place that does so; each rung of the ladder is a row of the exit-code
+// table of the README and of TestExitCode.
 func exitCode(err error) int {
 	var (
-		exitErr   *exitError
-		formatErr *webc.FormatError
-		usageErr  *usageError
+		exitErr *exitError
+		coded   interface{ ExitCode() int }
 	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &exitErr):
+		// The guest's own exit status.
 		return exitErr.code
-	case errors.As(err, &formatErr):
-		// A malformed or unreadable package is a failure of wasirun, not the guest.
-		return exitFailure
-	case errors.As(err, &usageErr):
-		return exitFailure
+	case errors.As(err, &coded):
+		// The runner's outcomes: a trap (134), --timeout (124), SIGINT and
+		// SIGTERM (130, 143), no such command or export (127), a module or a
+		// runner wasirun cannot run (126).
+		return coded.ExitCode()
 	default:
+		// wasirun itself failed: a usage error, a malformed package
+		// (*webc.FormatError), anything else.
 		return exitFailure
 	}
 }
 
-// errorMessage is the one line printed (after "wasirun: ") for err, or "" when
-// nothing should be printed: no error, or an *exitError without a cause (the guest
-// exited with a code and already said what it had to say).
+// errorMessage is what is printed (after "wasirun: ") for err, or "" when
+// nothing should be: no error, an *exitError without a cause (the guest exited
+// with a code and already said what it had to say), an error that is silent by
+// nature (a signal: a shell prints nothing either). It is one line, but for a
+// trap, whose wasm stack follows its one-line summary, indented.
 func errorMessage(err error) string {
 	if err == nil {
 		return ""
 	}
-	var exitErr *exitError
-	if errors.As(err, &exitErr) && exitErr.err == nil {
+	var (
+		exitErr *exitError
+		silent  interface{ Silent() bool }
+		trap    *runner.TrapError
+	)
+	switch {
+	case errors.As(err, &exitErr) && exitErr.err == nil:
 		return ""
+	case errors.As(err, &silent) && silent.Silent():
+		return ""
+	case errors.As(err, &trap):
+		return strings.ReplaceAll(trap.Error(), "\n", "\n  ")
 	}
 	return oneLine(err.Error())
 }

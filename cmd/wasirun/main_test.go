@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wasirun/wasirun/internal/runner"
 	"github.com/wasirun/wasirun/internal/webc"
 )
 
@@ -45,6 +47,20 @@ func TestExitCode(t *testing.T) {
 		{"usage error", &usageError{err: errors.New("unknown flag: --bogus")}, 125},
 		{"wrapped usage error", fmt.Errorf("x: %w", &usageError{err: errors.New("y")}), 125},
 		{"any other error", errors.New("disk on fire"), 125},
+		// Every row of the README's exit-code table.
+		{"README: success", runOutcome(0, nil), 0},
+		{"README: the guest exits with N", runOutcome(42, nil), 42},
+		{"README: the guest traps", runOutcome(134, &runner.TrapError{Reason: "unreachable"}), 134},
+		{"README: --timeout expires", runOutcome(124, &runner.TimeoutError{After: 2 * time.Second}), 124},
+		{"README: SIGINT", runOutcome(130, &runner.SignalError{Name: "SIGINT", Number: 2}), 130},
+		{"README: SIGTERM", runOutcome(143, &runner.SignalError{Name: "SIGTERM", Number: 15}), 143},
+		{"README: no such command", runOutcome(127, &runner.NotFoundError{What: "command", Name: "x"}), 127},
+		{"README: no such export", runOutcome(127, &runner.NotFoundError{What: "export", Name: "x"}), 127},
+		{"README: a runner that is not WASI", runOutcome(126, &runner.RunnerError{Command: "serve", Runner: "https://webc.org/runner/wcgi"}), 126},
+		{"README: the module cannot compile", runOutcome(126, &runner.CannotRunError{Module: "m", Err: errors.New("invalid magic number")}), 126},
+		{"README: unsupported imports", runOutcome(126, &runner.CannotRunError{Module: "m", Unsupported: []string{"wasix_32v1.fd_dup"}, NeedsWASIX: true}), 126},
+		{"README: a malformed package", fmt.Errorf("open: %w", formatErr), 125},
+		{"README: a bad flag", &usageError{err: errors.New("unknown flag: --bogus")}, 125},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +83,10 @@ func TestErrorMessage(t *testing.T) {
 		{"silent exit", newExitError(3, nil), ""},
 		{"wrapped silent exit", fmt.Errorf("x: %w", newExitError(3, nil)), ""},
 		{"exit with cause", newExitError(124, errors.New("timeout after 2s")), "timeout after 2s"},
+		{"a signal prints nothing", &runner.SignalError{Name: "SIGINT", Number: 2}, ""},
+		{"a timeout", &runner.TimeoutError{After: 2 * time.Second}, "timeout after 2s"},
+		{"a trap keeps its stack, indented", &runner.TrapError{Reason: "unreachable", Stack: []string{"f()", "_start()"}},
+			"trap: unreachable\n  wasm stack trace:\n  \tf()\n  \t_start()"},
 		{"plain", errors.New("bad"), "bad"},
 		{"several lines", errors.New("first\n\n  second\r\nthird"), "first second third"},
 	}

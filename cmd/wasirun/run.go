@@ -175,32 +175,19 @@ func runRun(cmd *cobra.Command, opts *RunOptions) error {
 		Program:    opts.Package,
 		Log:        zerolog.Ctx(cmd.Context()),
 	})
-	return runOutcome(opts.IO, code, err)
+	return runOutcome(code, err)
 }
 
 // runOutcome is the error "run" returns for the runner's result: nil for a guest
-// that exited 0, the guest's code silently, a trap printed with its wasm stack, a
-// signal silently, and every other failure as one line with its code.
-func runOutcome(io *IOStreams, code int, err error) error {
-	var (
-		trap   *runner.TrapError
-		signal *runner.SignalError
-		coded  interface{ ExitCode() int }
-	)
+// that exited 0, the guest's own code silently, and otherwise the runner's error,
+// which carries its exit code (exitCode reads it) and says how it is printed
+// (errorMessage).
+func runOutcome(code int, err error) error {
 	switch {
 	case err == nil && code == 0:
 		return nil
 	case err == nil:
 		return newExitError(code, nil)
-	case errors.As(err, &trap):
-		// The stack is several lines by nature; the first line stays the one-line
-		// summary that scripts read.
-		fmt.Fprintf(io.ErrOut, "wasirun: %s\n", strings.ReplaceAll(trap.Error(), "\n", "\n  "))
-		return newExitError(code, nil)
-	case errors.As(err, &signal):
-		return newExitError(code, nil)
-	case errors.As(err, &coded):
-		return newExitError(coded.ExitCode(), err)
 	}
 	return err
 }

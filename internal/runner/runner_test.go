@@ -97,6 +97,8 @@ func TestRunOutcomes(t *testing.T) {
 		{name: "invoke div_f64", wasm: testguest.Add(), opts: Options{Invoke: "div_f64", Args: []string{"1", "4"}}, wantOut: "0.25\n"},
 		{name: "invoke with two results", wasm: testguest.Add(), opts: Options{Invoke: "pair", Args: []string{"21"}}, wantOut: "21\n42\n"},
 		{name: "invoke a function without parameters", wasm: testguest.Add(), opts: Options{Invoke: "nothing"}},
+		{name: "invoke a memory", wasm: testguest.Hello(), opts: Options{Invoke: "memory"}, wantCode: ExitNotFound, wantErr: new(*NotFoundError),
+			wantText: `export "memory" in mod is a memory, not a function (exported functions: _start)`},
 		{name: "invoke a missing export", wasm: testguest.Add(), opts: Options{Invoke: "sub"}, wantCode: ExitNotFound, wantErr: new(*NotFoundError),
 			wantText: `no export "sub" in mod (exported functions: _start, add, add64, div_f64, nothing, pair)`},
 		{name: "invoke with a bad argument", wasm: testguest.Add(), opts: Options{Invoke: "add", Args: []string{"1", "x"}}, wantCode: ExitFailure,
@@ -175,5 +177,47 @@ func TestRunCacheShared(t *testing.T) {
 	})
 	if files == 0 {
 		t.Error("the cache directory is empty after the runs")
+	}
+}
+
+// TestRunnerNotWASI: a command whose runner is not WASI (here a WCGI server) is
+// refused with 126 naming the runner, instead of being run as a WASI command.
+func TestRunnerNotWASI(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"wasmer.toml": `[package]
+name = "test/server"
+version = "0.1.0"
+
+[[module]]
+name = "server"
+source = "server.wasm"
+abi = "wasi"
+
+[[command]]
+name = "serve"
+module = "server"
+runner = "https://webc.org/runner/wcgi"
+`,
+		"server.wasm": string(testguest.Hello()),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := webc.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var stdout bytes.Buffer
+	code, err := Run(context.Background(), c, Options{Stdout: &stdout, CacheDir: testCache})
+	var re *RunnerError
+	if code != ExitCannotRun || !errors.As(err, &re) || stdout.Len() != 0 {
+		t.Fatalf("code %d, error %v, stdout %q; want %d, a *RunnerError and no output", code, err, stdout.String(), ExitCannotRun)
+	}
+	const want = `command "serve" uses the runner https://webc.org/runner/wcgi, which wasirun cannot run yet (it runs https://webc.org/runner/wasi commands)`
+	if err.Error() != want {
+		t.Errorf("error\n%s\nwant\n%s", err, want)
 	}
 }
