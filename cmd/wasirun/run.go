@@ -156,7 +156,9 @@ func runRun(cmd *cobra.Command, opts *RunOptions) error {
 	}
 	defer c.Close()
 
-	code, err := runner.Run(cmd.Context(), c, runner.Options{
+	// The data flow of a run: the package opened, the command selected and the
+	// guest root prepared, then the guest run in a session over that root.
+	prepared, err := runner.Prepare(c, runner.Options{
 		Command:    opts.Command,
 		Invoke:     opts.Invoke,
 		Args:       opts.Args,
@@ -175,7 +177,11 @@ func runRun(cmd *cobra.Command, opts *RunOptions) error {
 		Program:    opts.Package,
 		Log:        zerolog.Ctx(cmd.Context()),
 	})
-	return runOutcome(code, err)
+	if err != nil {
+		return err
+	}
+	defer prepared.Close()
+	return runOutcome(prepared.Run(cmd.Context()))
 }
 
 // runOutcome is the error "run" returns for the runner's result: nil for a guest

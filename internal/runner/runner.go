@@ -62,15 +62,35 @@ type Options struct {
 	Program string
 }
 
-// Run runs the command of c that opts selects and returns the guest's exit code.
-// A failure of the runner itself is an error with an ExitCode method (see
-// errors.go); the returned code is then that one.
-//
-// It is the data flow of a run, in order: select the command and its atom,
-// prepare the guest root (package volumes, user mounts), open a session over it
-// (the runtime, the compilation cache, the stops), start the guest as a process
-// of the session and wait for it.
+// Run runs the command of c that opts selects and returns the guest's exit code:
+// Prepare, then (*Prepared).Run. A failure of the runner itself is an error with
+// an ExitCode method (see errors.go); the returned code is then that one.
 func Run(ctx context.Context, c *webc.Container, opts Options) (int, error) {
+	p, err := Prepare(c, opts)
+	if err != nil {
+		return exitCodeOf(err), err
+	}
+	defer p.Close()
+	return p.Run(ctx)
+}
+
+// Prepared is a run ready to start: its command selected, its guest root built
+// and what the guest gets worked out. Between Prepare and Run the root can be
+// looked at or changed (a journal will be replayed onto it there).
+type Prepared struct {
+	// Root is the guest's filesystem, which Close releases.
+	Root *fsprep.Root
+	// Spec is the guest process: module, argv, environment, preopens, streams.
+	Spec ProcessSpec
+
+	opts Options
+	log  *zerolog.Logger
+}
+
+// Prepare selects the command of c that opts names and its atom, builds the
+// guest root (package volumes, user mounts) and the guest's process spec, as
+// Wasmer mixes them.
+func Prepare(c *webc.Container, opts Options) (*Prepared, error) {
 	log := opts.Log
 	if log == nil {
 		nop := zerolog.Nop()
@@ -78,32 +98,39 @@ func Run(ctx context.Context, c *webc.Container, opts Options) (int, error) {
 	}
 	cmd, atom, err := selectCommand(c, opts.Command)
 	if err != nil {
-		return exitCodeOf(err), err
+		return nil, err
 	}
-
 	fsOpts := opts.FS
 	fsOpts.Container = c
 	root, err := fsprep.Prepare(fsOpts)
 	if err != nil {
-		return ExitFailure, err
+		return nil, err
 	}
-	defer root.Close()
 	spec, err := processSpec(root, c, cmd, atom, opts)
 	if err != nil {
-		return ExitFailure, err
+		root.Close()
+		return nil, err
 	}
 	logRun(log, root, spec)
+	return &Prepared{Root: root, Spec: spec, opts: opts, log: log}, nil
+}
 
+// Run opens a session over the prepared root (the runtime, the compilation
+// cache, the stops), starts the guest as its process and waits for it.
+func (p *Prepared) Run(ctx context.Context) (int, error) {
 	s := NewSession(ctx, SessionConfig{
-		Root:     root.MountTable,
-		CacheDir: opts.CacheDir,
-		Timeout:  opts.Timeout,
-		Signals:  opts.Signals,
-		Log:      log,
+		Root:     p.Root.MountTable,
+		CacheDir: p.opts.CacheDir,
+		Timeout:  p.opts.Timeout,
+		Signals:  p.opts.Signals,
+		Log:      p.log,
 	})
 	defer s.Close(ctx)
-	return s.Start(ctx, spec).Wait()
+	return s.Start(ctx, p.Spec).Wait()
 }
+
+// Close releases the guest root.
+func (p *Prepared) Close() error { return p.Root.Close() }
 
 // exitCodeOf is the exit code an error of the runner carries, ExitFailure when
 // it carries none.
