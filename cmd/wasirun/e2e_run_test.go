@@ -99,6 +99,7 @@ func TestE2ERunStops(t *testing.T) {
 		guest      string
 		sig        syscall.Signal // 0: wait for --timeout
 		idleStdin  bool           // stdin is a pipe nobody writes to or closes
+		terminal   bool           // stdin is a terminal nobody types on
 		fullStdout bool           // stdout is a pipe nobody reads
 		want       int
 		wantStderr string // after "ready"
@@ -110,6 +111,8 @@ func TestE2ERunStops(t *testing.T) {
 		{name: "reading an idle pipe, SIGINT", guest: "block-stdin", idleStdin: true, sig: syscall.SIGINT, want: 130},
 		{name: "reading an idle pipe, SIGTERM with --timeout", flags: []string{"--timeout", "1h"}, guest: "block-stdin", idleStdin: true, sig: syscall.SIGTERM, want: 143},
 		{name: "reading an idle pipe, --timeout", flags: []string{"--timeout", "2s"}, guest: "block-stdin", idleStdin: true, want: 124, wantStderr: "wasirun: timeout after 2s\n"},
+		{name: "reading a terminal, SIGINT", guest: "block-stdin", terminal: true, sig: syscall.SIGINT, want: 130},
+		{name: "reading a terminal, --timeout", flags: []string{"--timeout", "2s"}, guest: "block-stdin", terminal: true, want: 124, wantStderr: "wasirun: timeout after 2s\n"},
 		{name: "writing to a full pipe, SIGTERM", guest: "flood", fullStdout: true, sig: syscall.SIGTERM, want: 143},
 		{name: "writing to a full pipe, --timeout", flags: []string{"--timeout", "2s"}, guest: "flood", fullStdout: true, want: 124, wantStderr: "wasirun: timeout after 2s\n"},
 	} {
@@ -129,6 +132,10 @@ func TestE2ERunStops(t *testing.T) {
 				defer w.Close() // open until the end: the guest's read never ends by itself
 				defer r.Close()
 				cmd.Stdin = r
+			}
+			if tt.terminal {
+				_, tty := openTerminal(t)
+				cmd.Stdin = tty
 			}
 			if tt.fullStdout {
 				r, w, err := os.Pipe()

@@ -16,6 +16,14 @@ func Trap() []byte {
 	return m.bytes()
 }
 
+// Recurse returns a module whose _start calls itself until the stack overflows.
+func Recurse() []byte {
+	var m module
+	m.exportMemory(1)
+	m.exportFunc("_start", m.fn(nil, nil, opCall, 0, opEnd))
+	return m.bytes()
+}
+
 // Loop returns a module whose _start loops forever, for timeout tests.
 func Loop() []byte {
 	var m module
