@@ -62,18 +62,6 @@ type Options struct {
 	Program string
 }
 
-// Run runs the command of c that opts selects and returns the guest's exit code:
-// Prepare, then (*Prepared).Run. A failure of the runner itself is an error with
-// an ExitCode method (see errors.go); the returned code is then that one.
-func Run(ctx context.Context, c *webc.Container, opts Options) (int, error) {
-	p, err := Prepare(c, opts)
-	if err != nil {
-		return exitCodeOf(err), err
-	}
-	defer p.Close()
-	return p.Run(ctx)
-}
-
 // Prepared is a run ready to start: its command selected, its guest root built
 // and what the guest gets worked out. Between Prepare and Run the root can be
 // looked at or changed (a journal will be replayed onto it there).

@@ -32,6 +32,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// run prepares and runs the command of c that opts selects, as the run command
+// does.
+func run(ctx context.Context, c *webc.Container, opts Options) (int, error) {
+	p, err := Prepare(c, opts)
+	if err != nil {
+		return exitCodeOf(err), err
+	}
+	defer p.Close()
+	return p.Run(ctx)
+}
+
 // result is what one run gave.
 type result struct {
 	code           int
@@ -65,7 +76,7 @@ func runPath(t *testing.T, path string, opts Options) result {
 	if opts.CacheDir == "" {
 		opts.CacheDir = testCache
 	}
-	code, err := Run(context.Background(), c, opts)
+	code, err := run(context.Background(), c, opts)
 	return result{code, err, stdout.String(), stderr.String()}
 }
 
@@ -158,7 +169,7 @@ func TestRunCacheShared(t *testing.T) {
 			}
 			defer c.Close()
 			var out bytes.Buffer
-			code, err := Run(context.Background(), c, Options{CacheDir: cache, Stdout: &out, FS: fsprep.Options{Limiter: vfs.NewLimiter(1 << 20)}})
+			code, err := run(context.Background(), c, Options{CacheDir: cache, Stdout: &out, FS: fsprep.Options{Limiter: vfs.NewLimiter(1 << 20)}})
 			if err == nil && (code != 0 || out.String() != "hello\n") {
 				err = errors.New("code " + itoa(code) + ", stdout " + quote(out.String()))
 			}
@@ -213,7 +224,7 @@ runner = "https://webc.org/runner/wcgi"
 	}
 	defer c.Close()
 	var stdout bytes.Buffer
-	code, err := Run(context.Background(), c, Options{Stdout: &stdout, CacheDir: testCache})
+	code, err := run(context.Background(), c, Options{Stdout: &stdout, CacheDir: testCache})
 	var re *RunnerError
 	if code != ExitCannotRun || !errors.As(err, &re) || stdout.Len() != 0 {
 		t.Fatalf("code %d, error %v, stdout %q; want %d, a *RunnerError and no output", code, err, stdout.String(), ExitCannotRun)

@@ -88,14 +88,6 @@ func (s *Session) stopAll(err stopError) {
 	}
 }
 
-// Stopped reports why the session's stops ended it early, nil when they did not.
-func (s *Session) Stopped() error {
-	if err := s.stops.reason(); err != nil {
-		return err
-	}
-	return nil
-}
-
 // Close releases the stops and the runtime. A process whose guest is still
 // blocked in a host call (a read of a terminal, a write to a full pipe) after it
 // was stopped keeps the runtime: its goroutine may still touch guest memory, and

@@ -55,7 +55,7 @@ func TestStopBeforeStart(t *testing.T) {
 	ctx := context.Background()
 	s := NewSession(ctx, SessionConfig{Timeout: time.Nanosecond, CacheDir: testCache})
 	defer s.Close(ctx)
-	for s.Stopped() == nil {
+	for s.stops.reason() == nil {
 		runtime.Gosched() // the timer fires on its own goroutine
 	}
 	code, err := s.Start(ctx, ProcessSpec{Name: "loop", Module: testguest.Loop(), Args: []string{"loop"}}).Wait()

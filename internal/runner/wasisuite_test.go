@@ -155,7 +155,7 @@ func runSuiteTest(t *testing.T, root, name string, cacheDir string) string {
 	if spec.Root != "" {
 		opts.FS.User = []fsprep.UserMount{{Host: filepath.Join(dir, spec.Root), Guest: "/"}}
 	}
-	code, err := Run(context.Background(), c, opts)
+	code, err := run(context.Background(), c, opts)
 	var why []string
 	if code != spec.ExitCode {
 		why = append(why, "exit code "+itoa(code)+", want "+itoa(spec.ExitCode))
