@@ -72,6 +72,10 @@ func runWith(args []string, io *IOStreams, env []string, hook func(root *cobra.C
 	if args == nil {
 		args = []string{} // cobra reads os.Args when given nil
 	}
+	if wantsVersion(root, args) {
+		fmt.Fprint(io.Out, versionText(f.Build()))
+		return exitOK
+	}
 	root.SetArgs(bareRun(root, args))
 	err := root.ExecuteContext(context.Background())
 	if msg := errorMessage(err); msg != "" {

@@ -206,11 +206,16 @@ func Instrument(wasm []byte) ([]byte, error) {
 			out = appendSection(out, secExport, appendExport(appendU32(nil, n+1), s.content[k:], stop))
 			emitted[secExport] = true
 		case secCode:
-			code, err := rewriteCode(s, check)
-			if err != nil {
+			// Written in place: the size is patched in once the section is done,
+			// in a padded five-byte LEB128 (the format allows it), so that the
+			// biggest part of the module is copied once.
+			out = append(out, secCode, 0x80, 0x80, 0x80, 0x80, 0x00)
+			at := len(out)
+			var err error
+			if out, err = rewriteCode(out, s, check); err != nil {
 				return nil, err
 			}
-			out = appendSection(out, secCode, code)
+			putPaddedU32(out[at-5:at], uint32(len(out)-at))
 		default:
 			out = appendSection(out, s.id, s.content)
 		}
@@ -384,15 +389,15 @@ func checkSequence(counter, stop uint32) []byte {
 	return append(b, 0x0b) // end
 }
 
-// rewriteCode returns the code section with check inserted after the block type
-// of every loop, and at the entry of every function that makes a tail call.
-func rewriteCode(s section, check []byte) ([]byte, error) {
+// rewriteCode appends to out the contents of the code section s with check
+// inserted after the block type of every loop, and at the entry of every
+// function that makes a tail call.
+func rewriteCode(out []byte, s section, check []byte) ([]byte, error) {
 	b := s.content
 	count, off, err := readU32(b, 0)
 	if err != nil {
 		return nil, &Error{Where: "code section", Offset: s.start, Err: err}
 	}
-	out := make([]byte, 0, len(b)+len(b)/16+16)
 	out = appendU32(out, count)
 	var points []int
 	for i := range count {

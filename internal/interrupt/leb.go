@@ -82,3 +82,13 @@ func appendS32(b []byte, v int32) []byte {
 		b = append(b, c|0x80)
 	}
 }
+
+// putPaddedU32 writes v into the five bytes of b as an unsigned LEB128 number
+// padded to that length.
+func putPaddedU32(b []byte, v uint32) {
+	for i := range 4 {
+		b[i] = byte(v&0x7f) | 0x80
+		v >>= 7
+	}
+	b[4] = byte(v)
+}

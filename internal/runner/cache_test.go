@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/wasirun/wasirun/internal/testguest"
+	"github.com/wasirun/wasirun/internal/webc/webctest"
 )
 
 // key is a well-formed cache entry name.
@@ -325,5 +327,42 @@ func TestCacheNames(t *testing.T) {
 	}
 	if sub := wazeroCacheSubdir(); !isWazeroCacheSubdir(sub) || !strings.HasSuffix(sub, "-"+runtime.GOARCH+"-"+runtime.GOOS) {
 		t.Errorf("wazeroCacheSubdir() = %q", sub)
+	}
+}
+
+// TestInstrumentCache: a big module's rewrite is kept in the cache directory,
+// read back by the next run, counted by CacheSize and removed by CleanCache; a
+// small one is rewritten every time and never kept.
+func TestInstrumentCache(t *testing.T) {
+	dir := t.TempDir()
+	big := webctest.Module(minCachedInstrument + 1)
+	first, err := instrument(dir, big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(dir, instrumentedSubdir, "*"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries after the first rewrite: %v, want one", entries)
+	}
+	// The next call reads the entry: change it, and the change comes back.
+	marked := append(append([]byte(nil), first...), 0)
+	if err := os.WriteFile(entries[0], marked, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	second, err := instrument(dir, big)
+	if err != nil || !bytes.Equal(second, marked) {
+		t.Fatalf("second rewrite: %d bytes, %v; want the %d cached bytes", len(second), err, len(marked))
+	}
+	if u, err := CacheSize(dir); err != nil || u.Entries != 1 || u.Bytes != int64(len(marked)) {
+		t.Errorf("CacheSize: %+v, %v; want the one entry of %d bytes", u, err, len(marked))
+	}
+	if freed, err := CleanCache(dir, time.Now()); err != nil || freed.Entries != 1 {
+		t.Errorf("CleanCache: %+v, %v; want the entry removed", freed, err)
+	}
+	if _, err := instrument(dir, testguest.Hello()); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := filepath.Glob(filepath.Join(dir, instrumentedSubdir, "*")); len(entries) != 0 {
+		t.Errorf("a small module's rewrite was kept: %v", entries)
 	}
 }

@@ -147,7 +147,7 @@ func (p *Process) run(ctx context.Context) (int, error) {
 	if err != nil {
 		return ExitCannotRun, err
 	}
-	module, err := interrupt.Instrument(spec.Module)
+	module, err := instrument(s.cacheDir, spec.Module)
 	if err != nil {
 		// A module the rewrite cannot read is malformed (the compiler says how,
 		// below) or uses what it does not know: it runs as it is, stopped only
@@ -244,6 +244,7 @@ func (p *Process) call(ctx context.Context, mod api.Module, compiled wazero.Comp
 			return ExitFailure, err
 		}
 	}
+	p.session.stops.armSignals()
 	results, err := fn.Call(ctx, params...)
 	if code, err, ok := outcome(err, p.stopReason()); ok {
 		return code, err

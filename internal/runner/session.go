@@ -23,6 +23,8 @@ type Session struct {
 	root    wasi.Root
 	runtime wazero.Runtime
 	log     *zerolog.Logger
+	// cacheDir is the compilation cache in use, "" for none.
+	cacheDir string
 
 	stops *stopper
 
@@ -59,6 +61,7 @@ func NewSession(ctx context.Context, cfg SessionConfig) *Session {
 	// and never holds up the collector; the engine's own termination checks, which
 	// leave compiled code at every loop iteration, are not needed.
 	config := wazero.NewRuntimeConfig()
+	cacheDir := ""
 	if cfg.CacheDir != "" {
 		cache, err := openCache(cfg.CacheDir)
 		if err != nil {
@@ -66,12 +69,14 @@ func NewSession(ctx context.Context, cfg SessionConfig) *Session {
 			log.Warn().Err(err).Msg("compiling without the compilation cache")
 		} else {
 			config = config.WithCompilationCache(cache)
+			cacheDir = cfg.CacheDir
 		}
 	}
 	s := &Session{
-		root:    cfg.Root,
-		runtime: wazero.NewRuntimeWithConfig(ctx, config),
-		log:     log,
+		root:     cfg.Root,
+		runtime:  wazero.NewRuntimeWithConfig(ctx, config),
+		log:      log,
+		cacheDir: cacheDir,
 	}
 	s.stops = newStopper(cfg.Timeout, cfg.Signals, s.stopAll)
 	return s

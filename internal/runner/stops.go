@@ -21,8 +21,8 @@ type stopper struct {
 	released bool
 }
 
-// newStopper starts the timeout's timer and, with signals, the signal handler
-// (after signalHandlerDelay).
+// newStopper starts the timeout's timer; with signals, the signal handler waits
+// for armSignals.
 func newStopper(timeout time.Duration, signals bool, stop func(stopError)) *stopper {
 	s := &stopper{stop: stop}
 	if timeout > 0 {
@@ -30,9 +30,20 @@ func newStopper(timeout time.Duration, signals bool, stop func(stopError)) *stop
 	}
 	if signals {
 		s.signals = &signalHandler{end: s.end}
-		s.signals.timer = time.AfterFunc(signalHandlerDelay, s.signals.install)
 	}
 	return s
+}
+
+// armSignals installs the signal handler signalHandlerDelay from now, once: a
+// process calls it as its guest starts, so that a guest that ends sooner never
+// pays for the handler.
+func (s *stopper) armSignals() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.signals == nil || s.signals.timer != nil || s.released {
+		return
+	}
+	s.signals.timer = time.AfterFunc(signalHandlerDelay, s.signals.install)
 }
 
 // end records why the session ends, once, and stops its processes.
@@ -64,14 +75,19 @@ func (s *stopper) release() {
 		s.timer.Stop()
 	}
 	if s.signals != nil {
-		s.signals.timer.Stop()
+		s.mu.Lock()
+		timer := s.signals.timer
+		s.mu.Unlock()
+		if timer != nil {
+			timer.Stop()
+		}
 		if s.signals.stop() {
 			go s.signals.uninstall() // signal.Stop waits for the runtime's signal loop
 		}
 	}
 }
 
-// signalHandlerDelay is how long a run goes before SIGINT and SIGTERM are
+// signalHandlerDelay is how long a guest runs before SIGINT and SIGTERM are
 // caught. Installing the handler starts the runtime's signal loop, a thread
 // hand-off that cost a tiny module's start about half a millisecond (measured by
 // BenchmarkStartupWarm): a guest that ends sooner never pays it. A signal before
