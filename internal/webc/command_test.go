@@ -2,7 +2,7 @@ package webc
 
 import (
 	"errors"
-	"path/filepath"
+	"github.com/wasirun/wasirun/internal/testfixtures"
 	"reflect"
 	"testing"
 
@@ -206,8 +206,7 @@ func TestAtomSignature(t *testing.T) {
 
 // TestFixtureDependency: the real v3 sample's command lives in a registry package.
 func TestFixtureDependency(t *testing.T) {
-	fixturePackages(t)
-	c, err := Open(filepath.Join(fixturesDir, "wasmer-tests--volume-static-webserver@0.1.0.webc"))
+	c, err := Open(testfixtures.Path(t, "packages", "wasmer-tests--volume-static-webserver@0.1.0.webc"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,6 @@
 // is sliced or allocated; malformed input gives a *FormatError that says what is
 // wrong and where.
 //
-// The byte layout of every version is described in shared/spec/webc.md; section
+// The byte layout of every version is described in docs/webc.md; section
 // numbers in comments refer to that document.
 package webc

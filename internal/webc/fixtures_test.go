@@ -14,16 +14,6 @@ import (
 	"github.com/wasirun/wasirun/internal/testfixtures"
 )
 
-// fixturesDir is the folder of real third-party packages (packages/ in the shared
-// fixtures), each with a NAME.expected.json written by an independent reference
-// decoder, as found when the test binary starts; it may not exist. A test calls
-// fixturePackages (or testfixtures.Path) before using it: that skips the test when
-// the folder is absent and makes go test's cache notice when it appears.
-var fixturesDir = func() string {
-	dir, _ := testfixtures.Locate()
-	return filepath.Join(dir, "packages")
-}()
-
 // fixturePackages returns the packages in the shared fixtures folder, or stops
 // the test (testfixtures.Path).
 func fixturePackages(t testing.TB) []string {

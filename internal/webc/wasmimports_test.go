@@ -6,9 +6,9 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"github.com/wasirun/wasirun/internal/testfixtures"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -543,10 +543,6 @@ func TestClassifyABI(t *testing.T) {
 	}
 }
 
-// wmFixtures is where the real packages live: ../shared/fixtures beside the
-// repository (DESIGN.md, Testing).
-var wmFixtures = filepath.Join("..", "..", "..", "shared", "fixtures", "packages")
-
 // wmTarFile returns the file called name inside the .tar.gz at path.
 func wmTarFile(t *testing.T, path, name string) []byte {
 	t.Helper()
@@ -591,10 +587,7 @@ func TestModuleImportsFixtures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.archive, func(t *testing.T) {
-			path := filepath.Join(wmFixtures, tc.archive)
-			if _, err := os.Stat(path); err != nil {
-				t.Skipf("fixture %s is absent (%v): the shared fixtures are not checked out beside the repository", path, err)
-			}
+			path := testfixtures.Path(t, "packages", tc.archive)
 			m := wmTarFile(t, path, tc.module)
 			r := &wmReader{t: t, b: m, limit: int64(len(m))}
 			imps, err := ModuleImports(r, int64(len(m)))
