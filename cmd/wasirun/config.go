@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,13 +31,13 @@ import (
 // Every value written as one string — an environment variable, or a string in
 // the config file — is read by one rule per kind of flag:
 //
-//   - a list flag (--env, --volume, --mapdir, --dir) takes a comma-separated
-//     list: WASIRUN_VOLUME=./a:/a,./b:/b. Spaces around an item are dropped. An
-//     item that holds a comma, a double quote, or spaces at its ends is written in
-//     double quotes, a double quote inside them doubled, as in CSV and pflag's
-//     StringSlice: WASIRUN_ENV='A=1,"LIST=x,y",B=2'. An empty item is an error
-//     (write "" for an empty value); an empty string is an empty list. In the
-//     config file an array lists the items with no quoting at all
+//   - a list flag (--env, --volume, --mapdir, --dir) takes one line of
+//     comma-separated values, read by encoding/csv as pflag's StringSlice reads
+//     its values: WASIRUN_VOLUME=./a:/a,./b:/b. An item that holds a comma or
+//     begins with a double quote is written in double quotes, a double quote
+//     inside them doubled: WASIRUN_ENV='A=1,"LIST=x,y",B=2'. Spaces around an
+//     item are dropped; an empty item is an error; an empty string is an empty
+//     list. In the config file an array lists the items with no quoting at all
 //     (env = ["LIST=x,y", "B=2"]). On the command line every use of a list flag
 //     is one item, commas and all.
 //   - a boolean flag takes true or false, 1 or 0, t or f, yes or no, on or off,
@@ -313,51 +315,28 @@ func parseBool(s string) (value, ok bool) {
 }
 
 // splitList splits a list written as one string (see the comment at the top of
-// this file): items separated by commas, spaces around them dropped, an item in
-// double quotes taken as it is with "" for a double quote. Its errors count
-// items from 1.
+// this file) with encoding/csv. Its errors count items from 1.
 func splitList(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	var items []string
-	for n := 1; ; n++ {
-		s = strings.TrimLeft(s, " \t")
-		var item string
-		if strings.HasPrefix(s, `"`) {
-			var b strings.Builder
-			i := 1
-			for {
-				j := strings.IndexByte(s[i:], '"')
-				if j < 0 {
-					return nil, fmt.Errorf("item %d: the double quote that opens it is never closed", n)
-				}
-				b.WriteString(s[i : i+j])
-				i += j + 1
-				if !strings.HasPrefix(s[i:], `"`) {
-					break
-				}
-				b.WriteByte('"') // "" inside quotes
-				i++
-			}
-			item, s = b.String(), strings.TrimLeft(s[i:], " \t")
-			if s != "" && s[0] != ',' {
-				return nil, fmt.Errorf("item %d: text after its closing double quote (quote the whole item)", n)
-			}
-		} else {
-			end := strings.IndexByte(s, ',')
-			if end < 0 {
-				end = len(s)
-			}
-			item, s = strings.TrimRight(s[:end], " \t"), s[end:]
-			if item == "" {
-				return nil, fmt.Errorf("item %d is empty (write \"\" for an empty item)", n)
-			}
+	r := csv.NewReader(strings.NewReader(s))
+	r.TrimLeadingSpace = true
+	items, err := r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("column %d: %v", pe.Column, pe.Err)
 		}
-		items = append(items, item)
-		if s == "" {
-			return items, nil
-		}
-		s = s[1:] // the comma
+		return nil, err
 	}
+	if _, err := r.Read(); err != io.EOF {
+		return nil, errors.New("a line break ends the list (give the items on one line)")
+	}
+	for i := range items {
+		if items[i] = strings.TrimSpace(items[i]); items[i] == "" {
+			return nil, fmt.Errorf("item %d is empty", i+1)
+		}
+	}
+	return items, nil
 }
