@@ -68,7 +68,7 @@ func newCmdCacheClean(f *factory, runF func(*CacheOptions) error) *cobra.Command
 		Long: `Remove the compiled modules from the compilation cache and print what was freed.
 
 Only files named as wazero names its entries, in directories named as wazero
-names them (wazero-<version>-<arch>-<os>), are removed, for every wazero version
+names them (wazero-VERSION-ARCH-OS), are removed, for every wazero version
 and platform; anything else in the directory is left alone. Those directories
 stay, for a wasirun running meanwhile, and so do temporary files younger than
 an hour, which may be entries being written.`,

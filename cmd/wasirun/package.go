@@ -144,8 +144,8 @@ func newCmdPackageUnpack(f *factory, runF func(*PackageUnpackOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "unpack [flags] PKG -o DIR",
 		Short: "Write a package's manifest, atoms and volumes out as files",
-		Long: `Write a package out as files: DIR/manifest.json, DIR/atoms/<atom> and
-DIR/volumes/<volume>/... (a leading / of a volume name is dropped), and a
+		Long: `Write a package out as files: DIR/manifest.json, DIR/atoms/ATOM and
+DIR/volumes/VOLUME/... (a leading / of a volume name is dropped), and a
 DIR/wasmer.toml (with the readme and license file beside it) from which
 "wasirun package build DIR" rebuilds an equivalent package: the same commands,
 atoms, mounts and identity. A rebuilt volume is named after its directory

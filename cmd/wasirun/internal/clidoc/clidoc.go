@@ -1,26 +1,27 @@
-// Package clidoc renders a cobra command tree as a Markdown reference: one page
-// per command, named after its path (wasirun_fs_ls.md for "wasirun fs ls"), with
-// its synopsis, usage, examples, flags as --help prints them, and links to its
-// parent and subcommands.
+// Package clidoc renders a cobra command tree as a Markdown reference with
+// cobra's own generator (spf13/cobra/doc): one page per command, named after its
+// path (wasirun_fs_ls.md for "wasirun fs ls"), with its synopsis, usage,
+// examples, flags as --help prints them, and links to its parent and
+// subcommands. Only the tests and `make docs` use it; the wasirun binary does
+// not link it.
 //
-// The pages depend on the tree alone: no date, no machine, no environment. It
-// plays the part of spf13/cobra/doc's GenMarkdownTree without that package's
-// dependencies (a man page renderer and a YAML encoder) in go.mod.
+// The pages depend on the tree alone: no date (cobra's "Auto generated ... on
+// DATE" line is turned off), no machine, no environment.
 package clidoc
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
 )
 
-// FileName is the name of cmd's page: its command path with spaces as "_", and
-// ".md".
+// FileName is the name of cmd's page, as cobra/doc names it: its command path
+// with spaces as "_", and ".md".
 func FileName(cmd *cobra.Command) string {
 	return strings.ReplaceAll(cmd.CommandPath(), " ", "_") + ".md"
 }
@@ -57,65 +58,16 @@ func documented(cmd *cobra.Command) []*cobra.Command {
 	return out
 }
 
-// Page renders one command's page.
+// Page renders one command's page with cobra/doc, links to other pages being
+// their file names.
 func Page(cmd *cobra.Command) []byte {
+	cmd.Root().DisableAutoGenTag = true
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s\n\n", cmd.CommandPath())
-	if cmd.Short != "" {
-		fmt.Fprintf(&b, "%s\n\n", text(cmd.Short))
+	if err := doc.GenMarkdownCustom(cmd, &b, func(name string) string { return name }); err != nil {
+		// GenMarkdownCustom fails only when writing to b fails, which it cannot.
+		panic(err)
 	}
-	if cmd.Runnable() || cmd.HasAvailableSubCommands() {
-		b.WriteString("```\n")
-		if cmd.Runnable() {
-			fmt.Fprintf(&b, "%s\n", cmd.UseLine())
-		}
-		if cmd.HasAvailableSubCommands() {
-			fmt.Fprintf(&b, "%s [command]\n", cmd.CommandPath())
-		}
-		b.WriteString("```\n\n")
-	}
-	if len(cmd.Aliases) > 0 {
-		fmt.Fprintf(&b, "Aliases: %s\n\n", strings.Join(cmd.Aliases, ", "))
-	}
-	if long := strings.TrimSpace(cmd.Long); long != "" {
-		fmt.Fprintf(&b, "%s\n\n", text(long))
-	}
-	if cmd.Example != "" {
-		fmt.Fprintf(&b, "## Examples\n\n```\n%s\n```\n\n", strings.TrimRight(cmd.Example, "\n"))
-	}
-	if fs := cmd.LocalFlags(); fs.HasAvailableFlags() {
-		fmt.Fprintf(&b, "## Flags\n\n```\n%s```\n\n", fs.FlagUsages())
-	}
-	if fs := cmd.InheritedFlags(); fs.HasAvailableFlags() {
-		fmt.Fprintf(&b, "## Global flags\n\n```\n%s```\n\n", fs.FlagUsages())
-	}
-	subs := documented(cmd)
-	if cmd.HasParent() || len(subs) > 0 {
-		b.WriteString("## See also\n\n")
-		if p := cmd.Parent(); p != nil {
-			fmt.Fprintf(&b, "- [%s](%s): %s\n", p.CommandPath(), FileName(p), text(p.Short))
-		}
-		for _, c := range subs {
-			fmt.Fprintf(&b, "- [%s](%s): %s\n", c.CommandPath(), FileName(c), text(c.Short))
-		}
-		b.WriteString("\n")
-	}
-	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
-}
-
-// text makes help text safe as Markdown prose: angle brackets (DIR/atoms/<atom>)
-// become entities so that no word is taken for an HTML tag. Lines indented with a
-// tab or four spaces are code in Markdown and are left alone.
-func text(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "\t") || strings.HasPrefix(l, "    ") {
-			continue
-		}
-		l = strings.ReplaceAll(l, "<", "&lt;")
-		lines[i] = strings.ReplaceAll(l, ">", "&gt;")
-	}
-	return strings.Join(lines, "\n")
+	return b.Bytes()
 }
 
 // Write writes pages into dir (created if need be) and removes every other .md
