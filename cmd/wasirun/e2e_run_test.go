@@ -406,3 +406,24 @@ func TestE2ERunAbsolutePaths(t *testing.T) {
 		t.Errorf("the write landed in src/out.txt, the working directory's src")
 	}
 }
+
+// TestE2ERunUnusableCache: a --cache-dir that cannot be used (here a file) costs
+// a warning, not the run.
+func TestE2ERunUnusableCache(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hello := writeModule(t, dir, "hello.wasm", testguest.Hello())
+	stdout, stderr, code := runBinary(t, nil, "run", "--cache-dir", file, hello)
+	if code != 0 || stdout != "hello\n" {
+		t.Fatalf("code %d, stdout %q, stderr %q; want 0 and hello", code, stdout, stderr)
+	}
+	for _, want := range []string{"compiling without the compilation cache", "compilation cache " + file + ": not a directory"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+	}
+}

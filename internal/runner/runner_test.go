@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/wasirun/wasirun/internal/fsprep"
 	"github.com/wasirun/wasirun/internal/testguest"
 	"github.com/wasirun/wasirun/internal/vfs"
@@ -232,5 +234,35 @@ runner = "https://webc.org/runner/wcgi"
 	const want = `command "serve" uses the runner https://webc.org/runner/wcgi, which wasirun cannot run yet (it runs https://webc.org/runner/wasi commands)`
 	if err.Error() != want {
 		t.Errorf("error\n%s\nwant\n%s", err, want)
+	}
+}
+
+// TestDebugLog: with debug logging, a run lists every mount, every preopen, and
+// the guest's argv and environment, which a CI user debugging a run needs.
+func TestDebugLog(t *testing.T) {
+	var logs bytes.Buffer
+	log := zerolog.New(&logs).Level(zerolog.DebugLevel)
+	host := hostDir(t)
+	r := runModule(t, "hello.wasm", testguest.Hello(), Options{
+		Args: []string{"one"},
+		Env:  []string{"MODE=ci"},
+		Cwd:  "/data",
+		FS:   fsprep.Options{User: []fsprep.UserMount{{Host: host, Guest: "/data"}}},
+		Log:  &log,
+	})
+	if r.code != 0 || r.err != nil {
+		t.Fatalf("code %d, error %v", r.code, r.err)
+	}
+	for _, want := range []string{
+		`"guest":"/data","source":"host:` + host, // the user's mount
+		`"fd":3,"name":".","path":"/data"`,       // the preopens
+		`"fd":4,"name":"/","path":"/"`,
+		`"argv":["hello","one"]`,
+		`"env":["PWD=/data","MODE=ci"]`,
+		`wasi-libc`, // not a Go program, started elsewhere than /
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the debug log lacks %s:\n%s", want, logs.String())
+		}
 	}
 }
