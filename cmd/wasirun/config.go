@@ -35,9 +35,9 @@ import (
 //     comma-separated values, read by encoding/csv as pflag's StringSlice reads
 //     its values: WASIRUN_VOLUME=./a:/a,./b:/b. An item that holds a comma or
 //     begins with a double quote is written in double quotes, a double quote
-//     inside them doubled: WASIRUN_ENV='A=1,"LIST=x,y",B=2'. Spaces around an
-//     item are dropped; an empty item is an error; an empty string is an empty
-//     list. In the config file an array lists the items with no quoting at all
+//     inside them doubled: WASIRUN_ENV='A=1,"LIST=x,y",B=2'. Spaces before an
+//     item are dropped, other spaces kept; an empty item is an error; an empty
+//     string is an empty list. In the config file an array lists the items with no quoting at all
 //     (env = ["LIST=x,y", "B=2"]). On the command line every use of a list flag
 //     is one item, commas and all.
 //   - a boolean flag takes true or false, 1 or 0, t or f, yes or no, on or off,
@@ -333,8 +333,8 @@ func splitList(s string) ([]string, error) {
 	if _, err := r.Read(); err != io.EOF {
 		return nil, errors.New("a line break ends the list (give the items on one line)")
 	}
-	for i := range items {
-		if items[i] = strings.TrimSpace(items[i]); items[i] == "" {
+	for i, item := range items {
+		if strings.TrimSpace(item) == "" {
 			return nil, fmt.Errorf("item %d is empty", i+1)
 		}
 	}

@@ -73,7 +73,7 @@ func TestConfigPrecedence(t *testing.T) {
 		},
 		{
 			name: "a list in one variable: commas, spaces around items, quotes",
-			env:  []string{`WASIRUN_VOLUME=e:/e, "f,g:/f",h:/h `},
+			env:  []string{`WASIRUN_VOLUME=e:/e, "f,g:/f",h:/h`},
 			want: map[string]string{"volume": `[e:/e,"f,g:/f",h:/h]`},
 		},
 		{
@@ -342,7 +342,8 @@ func TestSplitList(t *testing.T) {
 		{"  ", nil, ""},
 		{"a", []string{"a"}, ""},
 		{"a:/a,b:/b", []string{"a:/a", "b:/b"}, ""},
-		{" a , b\t", []string{"a", "b"}, ""},
+		{" a , b\t", []string{"a ", "b\t"}, ""}, // as pflag's StringSlice: spaces after an item stay
+		{`"PS1=$ ",b`, []string{"PS1=$ ", "b"}, ""},
 		{"A=1 2,B= x", []string{"A=1 2", "B= x"}, ""},
 		{`"A=x,y",B=2`, []string{"A=x,y", "B=2"}, ""},
 		{`"say ""hi""",b`, []string{`say "hi"`, "b"}, ""},

@@ -51,6 +51,8 @@ func TestE2ERunOutcomes(t *testing.T) {
 		{"wasirun PKG is run", []string{probe, "--", "args", "--env"}, 0, "0=" + probe + "\n1=args\n2=--env\n", ""},
 		{"flags before PKG", []string{"--env", "A=1", probe, "getenv", "A"}, 0, "1\n", ""},
 		{"the guest's exit code", []string{probe, "exit", "42"}, 42, "", ""},
+		{"a status above 255 is a failure", []string{writeModule(t, dir, "exit256.wasm", testguest.ExitCode(256))}, 1, "", "run-exit-256.stderr"},
+		{"an import of the wrong signature", []string{writeModule(t, dir, "badsig.wasm", testguest.BadSignature())}, 126, "", "run-bad-signature.stderr"},
 		{"trap", []string{writeModule(t, dir, "trap.wasm", testguest.Trap())}, 134, "", "run-trap.stderr"},
 		{"timeout", []string{"run", "--timeout", "200ms", writeModule(t, dir, "loop.wasm", testguest.Loop())}, 124, "", "run-timeout.stderr"},
 		{"unsupported imports", []string{writeModule(t, dir, "wasix.wasm", testguest.Unsupported())}, 126, "", "run-unsupported.stderr"},
@@ -80,9 +82,11 @@ func TestE2ERunOutcomes(t *testing.T) {
 
 // TestE2ERunStops: SIGINT, SIGTERM and --timeout end a run promptly with 130,
 // 143 and 124 in every state of the guest: computing without a host call, blocked
-// reading an idle stdin pipe, blocked writing to a pipe nobody reads; with and
-// without --timeout. Each case waits for the guest to say it has started (the
-// probe's "ready" on stderr) before it signals, never for a time.
+// reading an idle stdin pipe or a terminal, blocked writing to a pipe nobody
+// reads; with and without --timeout. Each case waits for the guest to say it has
+// started (the probe's "ready" on stderr) and, before a signal, for wasirun to
+// say it catches signals (its debug log), never for a time; wasirun must then
+// exit with the code, not die by the signal.
 func TestE2ERunStops(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
@@ -117,7 +121,7 @@ func TestE2ERunStops(t *testing.T) {
 		{name: "writing to a full pipe, --timeout", flags: []string{"--timeout", "2s"}, guest: "flood", fullStdout: true, want: 124, wantStderr: "wasirun: timeout after 2s\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append(append([]string{"run"}, tt.flags...), probe, tt.guest)
+			args := append(append([]string{"run", "--log-level", "debug", "--log-format", "json"}, tt.flags...), probe, tt.guest)
 			cmd := exec.Command(binary, args...)
 			cmd.Env = append(hermeticEnv(t), e2eCache(t)...)
 			stderr, err := cmd.StderrPipe()
@@ -161,13 +165,13 @@ func TestE2ERunStops(t *testing.T) {
 			rest := make(chan string, 1)
 			ready := make(chan struct{})
 			go func() {
-				b, _ := io.ReadAll(&readyReader{r: stderr, ready: ready})
+				b, _ := io.ReadAll(&readyReader{r: stderr, ready: ready, catching: tt.sig == 0})
 				rest <- string(b)
 			}()
 			select {
 			case <-ready:
 			case <-time.After(2 * time.Minute):
-				t.Fatal("the guest did not start in two minutes")
+				t.Fatal("in two minutes, the guest did not say it started, or wasirun that it catches signals")
 			}
 			sent := time.Now()
 			if tt.sig != 0 {
@@ -182,11 +186,6 @@ func TestE2ERunStops(t *testing.T) {
 			}
 			t.Logf("ended %v after the stop (%v after the start)", time.Since(sent).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 			code := cmd.ProcessState.ExitCode()
-			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == tt.sig {
-				// The first milliseconds of a run, before the handler is installed,
-				// leave the signal its default action: a shell reports the same code.
-				code = 128 + int(tt.sig)
-			}
 			if got := <-rest; code != tt.want || got != tt.wantStderr {
 				t.Errorf("exit code %d, stderr after ready %q; want %d, %q", code, got, tt.want, tt.wantStderr)
 			}
@@ -194,26 +193,27 @@ func TestE2ERunStops(t *testing.T) {
 	}
 }
 
-// readyReader passes r through once it has read the line "ready" from it,
-// which it swallows, and then closes ready.
+// readyReader reads wasirun's stderr: it closes ready once it has seen the
+// guest's "ready" line and wasirun's debug line saying it catches signals (or
+// only the first, with catching already set), and passes on what follows but
+// the log's lines (JSON objects).
 type readyReader struct {
-	r     io.Reader
-	ready chan struct{}
-	seen  bool
-	line  []byte
+	r        io.Reader
+	ready    chan struct{}
+	seen     bool
+	catching bool
+	line     []byte
+	out      []byte
 }
 
 func (rr *readyReader) Read(p []byte) (int, error) {
-	for !rr.seen {
+	for len(rr.out) == 0 {
 		var b [1]byte
 		n, err := rr.r.Read(b[:])
 		if n == 1 {
 			rr.line = append(rr.line, b[0])
 			if b[0] == '\n' {
-				if string(rr.line) == "ready\n" {
-					rr.seen = true
-					close(rr.ready)
-				}
+				rr.take(string(rr.line))
 				rr.line = rr.line[:0]
 			}
 		}
@@ -221,7 +221,29 @@ func (rr *readyReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	return rr.r.Read(p)
+	n := copy(p, rr.out)
+	rr.out = rr.out[n:]
+	return n, nil
+}
+
+// take handles one line of stderr.
+func (rr *readyReader) take(line string) {
+	switch {
+	case strings.HasPrefix(line, "{"):
+		if strings.Contains(line, `"message":"catching SIGINT and SIGTERM"`) {
+			rr.catching = true
+		}
+	case !rr.seen && line == "ready\n":
+		rr.seen = true
+	default:
+		if rr.seen {
+			rr.out = append(rr.out, line...)
+		}
+	}
+	if rr.seen && rr.catching && rr.ready != nil {
+		close(rr.ready)
+		rr.ready = nil
+	}
 }
 
 // TestE2ERunSharedCache: several processes filling one empty compilation cache at

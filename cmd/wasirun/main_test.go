@@ -50,6 +50,7 @@ func TestExitCode(t *testing.T) {
 		// Every row of the README's exit-code table.
 		{"README: success", runOutcome(0, nil), 0},
 		{"README: the guest exits with N", runOutcome(42, nil), 42},
+		{"README: the guest exits with N above 255", runOutcome(256, nil), 1},
 		{"README: the guest traps", runOutcome(134, &runner.TrapError{Reason: "unreachable"}), 134},
 		{"README: --timeout expires", runOutcome(124, &runner.TimeoutError{After: 2 * time.Second}), 124},
 		{"README: SIGINT", runOutcome(130, &runner.SignalError{Name: "SIGINT", Number: 2}), 130},
@@ -83,6 +84,7 @@ func TestErrorMessage(t *testing.T) {
 		{"silent exit", newExitError(3, nil), ""},
 		{"wrapped silent exit", fmt.Errorf("x: %w", newExitError(3, nil)), ""},
 		{"exit with cause", newExitError(124, errors.New("timeout after 2s")), "timeout after 2s"},
+		{"a status above 255", runOutcome(256, nil), "the guest exited with status 256, which no process status can carry (0 to 255): exiting with 1"},
 		{"a signal prints nothing", &runner.SignalError{Name: "SIGINT", Number: 2}, ""},
 		{"a timeout", &runner.TimeoutError{After: 2 * time.Second}, "timeout after 2s"},
 		{"a trap keeps its stack, indented", &runner.TrapError{Reason: "unreachable", Stack: []string{"f()", "_start()"}},

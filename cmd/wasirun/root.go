@@ -326,9 +326,26 @@ func wantsVersion(root *cobra.Command, args []string) bool {
 			}
 			continue
 		}
+		if !rootFlag(root, a) {
+			return false // an unknown flag: cobra says so
+		}
 		if takesValue(root, run, a) {
 			i++
 		}
 	}
 	return want
+}
+
+// rootFlag reports whether the flag argument a ("--name", "--name=v", "-n")
+// names a flag of root.
+func rootFlag(root *cobra.Command, a string) bool {
+	if name, ok := strings.CutPrefix(a, "--"); ok {
+		name, _, _ = strings.Cut(name, "=")
+		return root.Flags().Lookup(name) != nil || root.PersistentFlags().Lookup(name) != nil
+	}
+	if len(a) < 2 {
+		return false
+	}
+	short := a[1:2]
+	return root.Flags().ShorthandLookup(short) != nil || root.PersistentFlags().ShorthandLookup(short) != nil
 }

@@ -192,11 +192,19 @@ func runOutcome(code int, err error) error {
 	switch {
 	case err == nil && code == 0:
 		return nil
+	case err == nil && (code < 0 || code > 255):
+		// proc_exit takes 32 bits; a process's status keeps 8, and 256 would
+		// become a success. Such a status is a failure, said as one.
+		return newExitError(exitStatusOutOfRange, fmt.Errorf("the guest exited with status %d, which no process status can carry (0 to 255): exiting with %d", code, exitStatusOutOfRange))
 	case err == nil:
 		return newExitError(code, nil)
 	}
 	return err
 }
+
+// exitStatusOutOfRange is the exit code of a guest whose status does not fit in
+// a process's: a failure, as wasmtime also makes it.
+const exitStatusOutOfRange = 1
 
 // missingPackage is the error for a package argument that names no file (err
 // says so). A word shaped like a registry name (wasmer/cowsay, python@3.12, a

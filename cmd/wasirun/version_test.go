@@ -197,6 +197,10 @@ func TestRootVersionFlag(t *testing.T) {
 			t.Errorf("%q: code %d, stdout %q, stderr %q; want 0, %q, nothing", args, code, stdout, stderr, want)
 		}
 	}
+	// An unknown flag before --version is a usage error, as cobra gives it.
+	if _, stderr, code := runTest(t, hermeticEnv(t), nil, "--bogus", "--version"); code != 125 || stderr != "wasirun: unknown flag: --bogus\n" {
+		t.Errorf("--bogus --version: code %d, stderr %q", code, stderr)
+	}
 	// --version=false is no request: the root prints its help.
 	stdout, _, code := runTest(t, hermeticEnv(t), nil, "--version=false")
 	if code != 0 || !strings.Contains(stdout, "Usage:") {

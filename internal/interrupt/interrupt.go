@@ -24,7 +24,9 @@
 // The rewrite keeps every function, global, table and memory index of the module:
 // the globals are appended after the module's own, a memory (of 0 pages, which no
 // instruction of the module can reach) is added only to a module that has none,
-// and the export is appended. DWARF sections are dropped, since the code offsets
+// and the export is appended. A start function, which instantiation would run
+// before the host can reach the stop flag, is exported instead
+// (StartExportName), for the host to call. DWARF sections are dropped, since the code offsets
 // they describe move; the name section is kept.
 package interrupt
 
@@ -38,6 +40,11 @@ import (
 // exported. Setting it to a non-zero value makes the guest trap within Interval
 // iterations of the loop it is in.
 const ExportName = "wasirun:interrupt"
+
+// StartExportName is the name under which a module's start function is
+// exported instead of being run by instantiation: the host calls it once the
+// stop flag can be set, so that a loop in it can be stopped too.
+const StartExportName = "wasirun:start"
 
 // Interval is how many loop iterations pass between two trips of the guest into
 // Go. A trip costs about 35 ns; at 1 ns an iteration, 2^16 iterations keep the
@@ -133,9 +140,10 @@ func Instrument(wasm []byte) ([]byte, error) {
 		off = start + int(size)
 	}
 
-	// The facts the new globals and the memory depend on.
+	// The facts the new globals, the memory and the exports depend on.
 	var importedGlobals, definedGlobals uint32
 	hasMemory := false
+	var startFunc []byte // the start function's index as encoded, nil for none
 	for _, s := range sections {
 		switch s.id {
 		case secImport:
@@ -156,6 +164,16 @@ func Instrument(wasm []byte) ([]byte, error) {
 				return nil, &Error{Where: "global section", Offset: s.start, Err: err}
 			}
 			definedGlobals = n
+		case secStart:
+			_, n, err := readU32(s.content, 0)
+			if err != nil || n != len(s.content) {
+				return nil, &Error{Where: "start section", Offset: s.start, Err: errLEB}
+			}
+			startFunc = s.content
+		case secExport:
+			if err := checkExportNames(s); err != nil {
+				return nil, err
+			}
 		}
 	}
 	counter := importedGlobals + definedGlobals
@@ -165,6 +183,13 @@ func Instrument(wasm []byte) ([]byte, error) {
 	out := make([]byte, 0, len(wasm)+len(wasm)/16+64)
 	out = append(out, wasm[:8]...)
 	emitted := map[byte]bool{}
+	// exports are the export entries this rewrite adds.
+	exports := appendExport(nil, ExportName, 0x03, appendU32(nil, stop))
+	added := uint32(1)
+	if startFunc != nil {
+		exports = appendExport(exports, StartExportName, 0x00, startFunc)
+		added++
+	}
 	// emitUpTo writes the sections this rewrite adds that come before id.
 	emitUpTo := func(id byte) {
 		pos := 100
@@ -180,7 +205,7 @@ func Instrument(wasm []byte) ([]byte, error) {
 			emitted[secGlobal] = true
 		}
 		if !emitted[secExport] && pos > order[secExport] {
-			out = appendSection(out, secExport, appendExport(appendU32(nil, 1), nil, stop))
+			out = appendSection(out, secExport, append(appendU32(nil, added), exports...))
 			emitted[secExport] = true
 		}
 	}
@@ -198,13 +223,20 @@ func Instrument(wasm []byte) ([]byte, error) {
 			n, k, _ := readU32(s.content, 0)
 			out = appendSection(out, secGlobal, appendGlobals(appendU32(nil, n+2), s.content[k:]))
 			emitted[secGlobal] = true
-		case secExport:
-			n, k, err := readU32(s.content, 0)
-			if err != nil {
-				return nil, &Error{Where: "export section", Offset: s.start, Err: err}
+		case secMemory:
+			if hasMemory {
+				out = appendSection(out, s.id, s.content)
+			} else { // a memory section of no memory: one of 0 pages in its place
+				out = appendSection(out, secMemory, []byte{1, 0x00, 0x00})
 			}
-			out = appendSection(out, secExport, appendExport(appendU32(nil, n+1), s.content[k:], stop))
+			emitted[secMemory] = true
+		case secExport:
+			n, k, _ := readU32(s.content, 0) // checked by checkExportNames
+			content := append(appendU32(nil, n+added), s.content[k:]...)
+			out = appendSection(out, secExport, append(content, exports...))
 			emitted[secExport] = true
+		case secStart:
+			// Dropped: the start function is exported instead (StartExportName).
 		case secCode:
 			// Written in place: the size is patched in once the section is done,
 			// in a padded five-byte LEB128 (the format allows it), so that the
@@ -342,22 +374,46 @@ func skipRefType(b []byte, off int) (int, error) {
 // entries and then the countdown and the stop flag.
 func appendGlobals(out, own []byte) []byte {
 	out = append(out, own...)
-	// mutable i32 countdown, initialised to Interval
-	out = append(out, 0x7f, 0x01, 0x41)
-	out = appendS32(out, Interval)
-	out = append(out, 0x0b)
+	// mutable i32 countdown, initialised to 0: the first loop head reads the
+	// stop flag, so that a stop set before the guest ran is seen at once
+	out = append(out, 0x7f, 0x01, 0x41, 0x00, 0x0b)
 	// mutable i32 stop flag, initialised to 0
 	return append(out, 0x7f, 0x01, 0x41, 0x00, 0x0b)
 }
 
-// appendExport appends, after the encoded count, the module's own exports and
-// the export of the stop flag.
-func appendExport(out, own []byte, stop uint32) []byte {
-	out = append(out, own...)
-	out = appendU32(out, uint32(len(ExportName)))
-	out = append(out, ExportName...)
-	out = append(out, 0x03) // global
-	return appendU32(out, stop)
+// appendExport appends an export entry: its name, its kind and its index as
+// encoded.
+func appendExport(out []byte, name string, kind byte, index []byte) []byte {
+	out = appendU32(out, uint32(len(name)))
+	out = append(out, name...)
+	out = append(out, kind)
+	return append(out, index...)
+}
+
+// checkExportNames refuses a module that exports one of the names the rewrite
+// adds: the second export of a name would make the module invalid.
+func checkExportNames(s section) error {
+	b := s.content
+	count, off, err := readU32(b, 0)
+	if err != nil {
+		return &Error{Where: "export section", Offset: s.start, Err: err}
+	}
+	for range count {
+		n, k, err := readU32(b, off)
+		if err != nil || uint64(off+k)+uint64(n) > uint64(len(b)) {
+			return &Error{Where: "export section", Offset: s.start + off, Err: errShort}
+		}
+		name := string(b[off+k : off+k+int(n)])
+		if name == ExportName || name == StartExportName {
+			return &Error{Where: "export section", Offset: s.start + off, Err: fmt.Errorf("the module exports %q itself", name)}
+		}
+		off += k + int(n) + 1 // the name and the kind
+		if _, k, err = readU32(b, off); err != nil {
+			return &Error{Where: "export section", Offset: s.start + off, Err: err}
+		}
+		off += k
+	}
+	return nil
 }
 
 // checkSequence is the code put at the head of every loop:

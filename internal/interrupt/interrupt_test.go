@@ -140,6 +140,13 @@ func stopAfterStart(t *testing.T, ctx context.Context, mod api.Module, fn string
 		done <- err
 	}()
 	<-started
+	// A guest that counts its iterations (spin.wat) is waited for until it
+	// spins.
+	if n := mod.ExportedGlobal("n"); n != nil {
+		for n.Get() == 0 {
+			runtime.Gosched()
+		}
+	}
 	// The collector must be able to stop the world while the guest spins: before
 	// the rewrite it waited forever for the goroutine running compiled code.
 	gcDone := make(chan struct{})
@@ -175,7 +182,8 @@ func TestInstrumentStops(t *testing.T) {
 		wasm func(t *testing.T) []byte
 		fn   string
 	}{
-		{"loop", func(*testing.T) []byte { return testguest.Loop() }, "_start"},
+		{"loop", func(t *testing.T) []byte { return wat(t, "spin") }, "spin"},
+		{"an empty loop", func(*testing.T) []byte { return testguest.Loop() }, "_start"},
 		{"tail calls", func(t *testing.T) []byte { return wat(t, "tailcall") }, "forever"},
 	}
 	for _, tt := range tests {
@@ -231,6 +239,7 @@ func TestInstrumentErrors(t *testing.T) {
 		{"body without end", header + "\x0a\x04\x01\x02\x00\x01", "wasm: code section: function 0: unexpected end (at byte 14)"},
 		{"bytes after end", header + "\x0a\x05\x01\x03\x00\x0b\x01", "wasm: code section: function 0: bytes left after the end of the function (at byte 14)"},
 		{"bad import kind", header + "\x02\x04\x01\x00\x00\x09", "wasm: import section: unknown import kind 0x09 (at byte 13)"},
+		{"the stop flag's name taken", header + "\x07\x15\x01\x11wasirun:interrupt\x00\x00", `wasm: export section: the module exports "wasirun:interrupt" itself (at byte 11)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,5 +314,81 @@ func BenchmarkLoop(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestInstrumentShapes: module shapes the rewrite must keep valid.
+func TestInstrumentShapes(t *testing.T) {
+	header := "\x00asm\x01\x00\x00\x00"
+	typeVoid := "\x01\x04\x01\x60\x00\x00"             // one type: [] -> []
+	oneFunc := "\x03\x02\x01\x00"                      // one function of type 0
+	loopBody := "\x0a\x07\x01\x05\x00\x03\x40\x0b\x0b" // one body: (loop)
+	tests := []struct {
+		name, wasm string
+	}{
+		// A memory section declaring no memory: the rewrite's memory goes in its
+		// place, not in a second memory section.
+		{"an empty memory section", header + typeVoid + oneFunc + "\x05\x01\x00" + loopBody},
+		// A start function is exported instead, for the host to call.
+		{"a start function", header + typeVoid + oneFunc + "\x08\x01\x00" + loopBody},
+		{"nothing but a header", header},
+	}
+	ctx := context.Background()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRuntime(ctx)
+			defer r.Close(ctx)
+			if _, err := r.CompileModule(ctx, []byte(tt.wasm)); err != nil {
+				t.Fatalf("the test module itself does not compile: %v", err)
+			}
+			out, err := Instrument([]byte(tt.wasm))
+			if err != nil {
+				t.Fatal(err)
+			}
+			compiled, err := r.CompileModule(ctx, out)
+			if err != nil {
+				t.Fatalf("the rewritten module does not compile: %v", err)
+			}
+			mod, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mod.ExportedGlobal(ExportName) == nil {
+				t.Errorf("no %s export", ExportName)
+			}
+			hasStart := strings.Contains(tt.wasm, "\x08\x01\x00")
+			if got := mod.ExportedFunction(StartExportName) != nil; got != hasStart {
+				t.Errorf("%s exported: %v, want %v", StartExportName, got, hasStart)
+			}
+		})
+	}
+}
+
+// TestInstrumentStartLoopStops: a start function that loops forever, run by the
+// host through its export, stops when the flag is set.
+func TestInstrumentStartLoopStops(t *testing.T) {
+	// (module (func $s (loop (br 0))) (start $s))
+	wasm := "\x00asm\x01\x00\x00\x00" + "\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" +
+		"\x08\x01\x00" + "\x0a\x09\x01\x07\x00\x03\x40\x0c\x00\x0b\x0b"
+	out, err := Instrument([]byte(wasm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r := newRuntime(ctx)
+	defer r.Close(ctx)
+	mod := instantiateWithGlobal(t, ctx, r, out, false) // does not run the start function
+	if err := stopAfterStart(t, ctx, mod, StartExportName); err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("error %v, want a trap: unreachable", err)
+	}
+}
+
+// TestInstrumentDelegate: a legacy try ended by delegate is one block, not two.
+func TestInstrumentDelegate(t *testing.T) {
+	// one function: try (empty) nop delegate 0 end
+	wasm := "\x00asm\x01\x00\x00\x00" + "\x01\x04\x01\x60\x00\x00" + "\x03\x02\x01\x00" +
+		"\x0a\x09\x01\x07\x00\x06\x40\x01\x18\x00\x0b"
+	if _, err := Instrument([]byte(wasm)); err != nil {
+		t.Fatalf("Instrument: %v", err)
 	}
 }

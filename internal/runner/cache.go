@@ -353,3 +353,13 @@ func instrument(dir string, module []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// forgetInstrumented removes the cached rewrite of module, if any: one that does
+// not compile (a damaged file) is not read again.
+func forgetInstrumented(dir string, module []byte) {
+	if dir == "" || len(module) < minCachedInstrument {
+		return
+	}
+	sum := sha256.Sum256(module)
+	os.Remove(filepath.Join(dir, instrumentedSubdir, hex.EncodeToString(sum[:])))
+}

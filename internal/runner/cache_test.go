@@ -366,3 +366,32 @@ func TestInstrumentCache(t *testing.T) {
 		t.Errorf("a small module's rewrite was kept: %v", entries)
 	}
 }
+
+// TestDamagedInstrumentCache: a cached rewrite that does not compile is not
+// trusted: the module as given decides (here it compiles, so the guest runs, and
+// reports its missing _start), and the entry is removed.
+func TestDamagedInstrumentCache(t *testing.T) {
+	dir := t.TempDir()
+	big := webctest.Module(minCachedInstrument + 1)
+	if _, err := instrument(dir, big); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(dir, instrumentedSubdir, "*"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries: %v, want one", entries)
+	}
+	if err := os.WriteFile(entries[0], append(big, "\x0b\x07garbage"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s := NewSession(ctx, SessionConfig{CacheDir: dir})
+	defer s.Close(ctx)
+	code, err := s.Start(ctx, ProcessSpec{Name: "big", Module: big, Args: []string{"big"}}).Wait()
+	var nf *NotFoundError
+	if code != ExitNotFound || !errors.As(err, &nf) {
+		t.Errorf("code %d, error %v; want %d and no entry function", code, err, ExitNotFound)
+	}
+	if _, err := os.Stat(entries[0]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the damaged entry is still there (%v)", err)
+	}
+}

@@ -158,8 +158,14 @@ func (p *Process) run(ctx context.Context) (int, error) {
 	start := time.Now()
 	compiled, err := s.runtime.CompileModule(ctx, module)
 	if err != nil && len(module) != len(spec.Module) {
-		// Report the compiler's verdict on the module as it was given.
-		_, err = s.runtime.CompileModule(ctx, spec.Module)
+		// The rewritten module does not compile: the module as given decides.
+		// When it compiles, the rewrite is at fault (or a damaged cache entry):
+		// the guest runs without loop checks; when it does not, the compiler's
+		// verdict on it is what the user gets.
+		if compiled, err = s.runtime.CompileModule(ctx, spec.Module); err == nil {
+			log.Warn().Msg("the rewritten module does not compile: the guest runs without loop checks, and only stops in a host call")
+			forgetInstrumented(s.cacheDir, spec.Module)
+		}
 	}
 	if err != nil {
 		if stopped := p.stopReason(); stopped != nil {
@@ -193,8 +199,14 @@ func (p *Process) run(ctx context.Context) (int, error) {
 	ctx = wasi.WithSystem(ctx, system)
 	mod, err := s.runtime.InstantiateModule(ctx, compiled, system.ModuleConfig().WithName("").WithStartFunctions())
 	if err != nil {
-		if code, err, ok := outcome(err, p.stopReason()); ok {
-			return code, err
+		// Only a stop or the guest's own exit (from a start function) is an
+		// outcome here; anything else (an import of the wrong type, a data
+		// segment out of bounds) is a module that cannot run.
+		var exit *sys.ExitError
+		if stopped := p.stopReason(); stopped != nil {
+			return stopped.ExitCode(), stopped
+		} else if errors.As(err, &exit) {
+			return int(exit.ExitCode()), nil
 		}
 		return ExitCannotRun, &CannotRunError{Module: spec.Name, Err: err}
 	}
@@ -205,6 +217,17 @@ func (p *Process) run(ctx context.Context) (int, error) {
 			g.Set(1)
 		}
 		p.mu.Unlock()
+	}
+	// The rewrite turns a start function into an export, called here with the
+	// stop flag wired, so that a loop in it can be stopped too.
+	if start := mod.ExportedFunction(interrupt.StartExportName); start != nil {
+		if stopped := p.stopReason(); stopped != nil {
+			return stopped.ExitCode(), stopped
+		}
+		if _, err := start.Call(ctx); err != nil {
+			code, err, _ := outcome(err, p.stopReason())
+			return code, err
+		}
 	}
 	return p.call(ctx, mod, compiled)
 }
@@ -234,6 +257,9 @@ func (p *Process) call(ctx context.Context, mod api.Module, compiled wazero.Comp
 	var params []uint64
 	if spec.Invoke != "" && (len(def.ParamTypes()) > 0 || len(def.ResultTypes()) > 0) {
 		if init := mod.ExportedFunction("_initialize"); init != nil {
+			if stopped := p.stopReason(); stopped != nil {
+				return stopped.ExitCode(), stopped
+			}
 			if _, err := init.Call(ctx); err != nil {
 				code, err, _ := outcome(err, p.stopReason())
 				return code, err
@@ -243,6 +269,11 @@ func (p *Process) call(ctx context.Context, mod api.Module, compiled wazero.Comp
 		if params, err = parseParams(entry, def.ParamTypes(), spec.InvokeArgs); err != nil {
 			return ExitFailure, err
 		}
+	}
+	// A stop that came while the module compiled or was instantiated ends the
+	// process before its guest does anything.
+	if stopped := p.stopReason(); stopped != nil {
+		return stopped.ExitCode(), stopped
 	}
 	p.session.stops.armSignals()
 	results, err := fn.Call(ctx, params...)

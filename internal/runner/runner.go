@@ -112,6 +112,8 @@ func (p *Prepared) Run(ctx context.Context) (int, error) {
 		Timeout:  p.opts.Timeout,
 		Signals:  p.opts.Signals,
 		Log:      p.log,
+		// A run is one process today; WASIX's fork and exec will lift this.
+		SingleProcess: true,
 	})
 	defer s.Close(ctx)
 	return s.Start(ctx, p.Spec).Wait()

@@ -110,6 +110,8 @@ func TestRunOutcomes(t *testing.T) {
 		{name: "invoke div_f64", wasm: testguest.Add(), opts: Options{Invoke: "div_f64", Args: []string{"1", "4"}}, wantOut: "0.25\n"},
 		{name: "invoke with two results", wasm: testguest.Add(), opts: Options{Invoke: "pair", Args: []string{"21"}}, wantOut: "21\n42\n"},
 		{name: "invoke a function without parameters", wasm: testguest.Add(), opts: Options{Invoke: "nothing"}},
+		{name: "an import of the wrong signature", wasm: testguest.BadSignature(), wantCode: ExitCannotRun, wantErr: new(*CannotRunError),
+			wantText: "mod: cannot compile or instantiate:"},
 		{name: "stack overflow", wasm: testguest.Recurse(), wantCode: ExitTrap, wantErr: new(*TrapError),
 			wantText: "trap: stack overflow (the engine keeps no stack trace of an overflow: the call chain was deeper than the stack allows)"},
 		{name: "invoke a memory", wasm: testguest.Hello(), opts: Options{Invoke: "memory"}, wantCode: ExitNotFound, wantErr: new(*NotFoundError),

@@ -25,6 +25,8 @@ type Session struct {
 	log     *zerolog.Logger
 	// cacheDir is the compilation cache in use, "" for none.
 	cacheDir string
+	// narrow: define only the host functions the first process imports.
+	narrow bool
 
 	stops *stopper
 
@@ -47,6 +49,11 @@ type SessionConfig struct {
 	Signals bool
 	// Log receives debug lines; nil logs nothing.
 	Log *zerolog.Logger
+	// SingleProcess promises that the session runs one process: the WASI host
+	// functions are then defined for that process's imports alone (the engine
+	// builds a trampoline for each, so a start pays for every one defined).
+	// Otherwise every function is defined, for whatever a later process imports.
+	SingleProcess bool
 }
 
 // NewSession creates the runtime of a run and starts its stops: the timeout
@@ -77,8 +84,9 @@ func NewSession(ctx context.Context, cfg SessionConfig) *Session {
 		runtime:  wazero.NewRuntimeWithConfig(ctx, config),
 		log:      log,
 		cacheDir: cacheDir,
+		narrow:   cfg.SingleProcess,
 	}
-	s.stops = newStopper(cfg.Timeout, cfg.Signals, s.stopAll)
+	s.stops = newStopper(cfg.Timeout, cfg.Signals, s.stopAll, log)
 	return s
 }
 
@@ -110,13 +118,16 @@ func (s *Session) Close(ctx context.Context) error {
 	return s.runtime.Close(ctx)
 }
 
-// defineHost defines the WASI host modules in the runtime, once: imported
-// narrows them to the functions a module imports (nil: all).
+// defineHost defines the WASI host modules in the runtime, once: in a session
+// of a single process, only the functions it imports (imported); otherwise all.
 func (s *Session) defineHost(ctx context.Context, imported func(module, name string) bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.defined {
 		return nil
+	}
+	if !s.narrow {
+		imported = nil
 	}
 	if err := wasi.Define(ctx, s.runtime, imported); err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // A stopper ends a session early: at its timeout and, when asked, at SIGINT or
@@ -13,6 +15,7 @@ import (
 // exits the process: the processes it stops return their exit codes up to main.
 type stopper struct {
 	stop func(stopError)
+	log  *zerolog.Logger
 
 	mu       sync.Mutex
 	why      stopError
@@ -23,13 +26,13 @@ type stopper struct {
 
 // newStopper starts the timeout's timer; with signals, the signal handler waits
 // for armSignals.
-func newStopper(timeout time.Duration, signals bool, stop func(stopError)) *stopper {
-	s := &stopper{stop: stop}
+func newStopper(timeout time.Duration, signals bool, stop func(stopError), log *zerolog.Logger) *stopper {
+	s := &stopper{stop: stop, log: log}
 	if timeout > 0 {
 		s.timer = time.AfterFunc(timeout, func() { s.end(&TimeoutError{After: timeout}) })
 	}
 	if signals {
-		s.signals = &signalHandler{end: s.end}
+		s.signals = &signalHandler{end: s.end, log: log}
 	}
 	return s
 }
@@ -98,6 +101,7 @@ const signalHandlerDelay = 2 * time.Millisecond
 // signalHandler turns SIGINT and SIGTERM into the end of the session.
 type signalHandler struct {
 	end   func(stopError)
+	log   *zerolog.Logger
 	timer *time.Timer
 
 	mu        sync.Mutex
@@ -117,6 +121,7 @@ func (h *signalHandler) install() {
 	h.ch, h.done, h.installed = make(chan os.Signal, 1), make(chan struct{}), true
 	signal.Notify(h.ch, os.Interrupt, syscall.SIGTERM)
 	go h.wait(h.ch, h.done)
+	h.log.Debug().Msg("catching SIGINT and SIGTERM")
 }
 
 func (h *signalHandler) wait(ch <-chan os.Signal, done <-chan struct{}) {

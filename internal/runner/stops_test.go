@@ -1,9 +1,12 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,16 +23,18 @@ func TestStopsWhileCollecting(t *testing.T) {
 	defer s.Close(ctx)
 
 	collecting := make(chan struct{})
-	defer close(collecting)
-	collections := 0
+	var collections atomic.Int64
+	var collector sync.WaitGroup
+	collector.Add(1)
 	go func() {
+		defer collector.Done()
 		for {
 			select {
 			case <-collecting:
 				return
 			default:
 				runtime.GC()
-				collections++
+				collections.Add(1)
 			}
 		}
 	}()
@@ -46,11 +51,17 @@ func TestStopsWhileCollecting(t *testing.T) {
 			t.Errorf("guest %d: code %d, error %v; want %d and a *TimeoutError", i, code, err, ExitTimeout)
 		}
 	}
-	t.Logf("%d collections while the guests ran", collections)
+	close(collecting)
+	collector.Wait()
+	if collections.Load() == 0 {
+		t.Error("no collection completed while the guests ran")
+	}
+	t.Logf("%d collections while the guests ran", collections.Load())
 }
 
 // TestStopBeforeStart: a process started in a session that has already been
-// stopped ends at once with the stop's code.
+// stopped ends with the stop's code, and its guest (one without loops, which
+// would otherwise run to its end) does nothing.
 func TestStopBeforeStart(t *testing.T) {
 	ctx := context.Background()
 	s := NewSession(ctx, SessionConfig{Timeout: time.Nanosecond, CacheDir: testCache})
@@ -58,8 +69,26 @@ func TestStopBeforeStart(t *testing.T) {
 	for s.stops.reason() == nil {
 		runtime.Gosched() // the timer fires on its own goroutine
 	}
-	code, err := s.Start(ctx, ProcessSpec{Name: "loop", Module: testguest.Loop(), Args: []string{"loop"}}).Wait()
-	if code != ExitTimeout || err == nil {
-		t.Errorf("code %d, error %v; want %d and the timeout", code, err, ExitTimeout)
+	var stdout bytes.Buffer
+	code, err := s.Start(ctx, ProcessSpec{Name: "hello", Module: testguest.Hello(), Args: []string{"hello"}, Stdout: &stdout}).Wait()
+	if code != ExitTimeout || err == nil || stdout.Len() != 0 {
+		t.Errorf("code %d, error %v, stdout %q; want %d, the timeout and nothing", code, err, stdout.String(), ExitTimeout)
+	}
+}
+
+// TestSessionProcesses: a session that may run several processes defines every
+// WASI function, so that a second process importing what the first did not
+// still links.
+func TestSessionProcesses(t *testing.T) {
+	ctx := context.Background()
+	s := NewSession(ctx, SessionConfig{CacheDir: testCache})
+	defer s.Close(ctx)
+	if code, err := s.Start(ctx, ProcessSpec{Name: "exit", Module: testguest.ExitCode(0), Args: []string{"exit"}}).Wait(); code != 0 || err != nil {
+		t.Fatalf("first process: code %d, error %v", code, err)
+	}
+	var stdout bytes.Buffer
+	code, err := s.Start(ctx, ProcessSpec{Name: "hello", Module: testguest.Hello(), Args: []string{"hello"}, Stdout: &stdout}).Wait()
+	if code != 0 || err != nil || stdout.String() != "hello\n" {
+		t.Errorf("second process: code %d, error %v, stdout %q; want 0 and hello", code, err, stdout.String())
 	}
 }

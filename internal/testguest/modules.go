@@ -16,6 +16,16 @@ func Trap() []byte {
 	return m.bytes()
 }
 
+// BadSignature returns a module importing wasi_snapshot_preview1.fd_write with
+// the wrong signature, (i32) -> i32: it cannot be instantiated.
+func BadSignature() []byte {
+	var m module
+	m.importFunc(wasiP1, "fd_write", []byte{i32}, []byte{i32})
+	m.exportMemory(1)
+	m.exportFunc("_start", m.fn(nil, nil, opEnd))
+	return m.bytes()
+}
+
 // Recurse returns a module whose _start calls itself until the stack overflows.
 func Recurse() []byte {
 	var m module

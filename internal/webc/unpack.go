@@ -178,6 +178,12 @@ func Unpack(c *Container, dir string, opts UnpackOptions) ([]string, error) {
 // that exists, in the order they are written, before anything is written.
 func (u *unpacker) refuseExisting(c *Container, vols []unpackVolume, rb *rebuild) error {
 	check := func(p string) error {
+		// A file where a directory of the path must go is in the way too.
+		for i := strings.IndexByte(p, '/'); i >= 0; i = nextSlash(p, i) {
+			if st, err := u.root.Lstat(p[:i]); err == nil && !st.IsDir() {
+				return &ExistsError{Dir: u.dir, Path: p[:i]}
+			}
+		}
 		if _, err := u.root.Lstat(p); err == nil {
 			return &ExistsError{Dir: u.dir, Path: p}
 		}
@@ -262,11 +268,31 @@ type unpackTime struct {
 }
 
 // mkdir creates directory p (and its parents); an existing directory is fine.
+// With u.overwrite, a file (or link) where one of them must go is removed first.
 func (u *unpacker) mkdir(p string) error {
+	if u.overwrite {
+		for i := strings.IndexByte(p+"/", '/'); i >= 0 && i <= len(p); i = nextSlash(p+"/", i) {
+			if st, err := u.root.Lstat(p[:i]); err == nil && !st.IsDir() {
+				if err := u.root.Remove(p[:i]); err != nil {
+					return u.err(p[:i], err)
+				}
+			}
+		}
+	}
 	if err := u.root.MkdirAll(p, 0o755); err != nil {
 		return u.err(p, err)
 	}
 	return nil
+}
+
+// nextSlash returns the index of the first "/" of p after index i, -1 when there
+// is none.
+func nextSlash(p string, i int) int {
+	j := strings.IndexByte(p[i+1:], '/')
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
 }
 
 // create creates file p, which must not exist unless u.overwrite is set: then an

@@ -173,6 +173,27 @@ func TestUnpackRefusesOverwrite(t *testing.T) {
 	}
 }
 
+// TestUnpackFileInTheWay: a file where a directory Unpack makes must go is named
+// before anything is written; --overwrite replaces it.
+func TestUnpackFileInTheWay(t *testing.T) {
+	c := utParse(t, wtSource(t))
+	out := t.TempDir()
+	wtMust(t, os.WriteFile(filepath.Join(out, "atoms"), []byte("mine"), 0o644))
+	err := utUnpack(c, out)
+	if err == nil || !strings.Contains(err.Error(), "atoms already exists") {
+		t.Fatalf("Unpack: err = %v, want atoms named", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err == nil {
+		t.Error("manifest.json was written before the refusal")
+	}
+	if _, err := Unpack(c, out, UnpackOptions{Overwrite: true}); err != nil {
+		t.Fatalf("Unpack --overwrite: %v", err)
+	}
+	if st, err := os.Stat(filepath.Join(out, "atoms")); err != nil || !st.IsDir() {
+		t.Errorf("atoms after --overwrite: %v, %v; want a directory", st, err)
+	}
+}
+
 func TestUnpackBadVolumeNames(t *testing.T) {
 	for _, names := range [][]string{
 		{"/"}, {"//"}, {"."}, {".."}, {"/.."}, {"a/../b"}, {"a/./b"}, {"a/.."}, {"a//b"}, {`a\b`},
