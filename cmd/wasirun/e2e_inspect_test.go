@@ -487,17 +487,6 @@ func TestE2EDemoRoundTrip(t *testing.T) {
 // runBinaryStdin is runBinary with stdin fed from a pipe that carries input.
 func runBinaryStdin(t *testing.T, input []byte, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end test: skipped with -short")
-	}
-	binary, err := buildOnce()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = hermeticEnv(t)
 	// Not a bytes.Reader, which exec would also copy through a pipe, but a pipe
 	// made here, so that the test does not depend on that detail.
 	r, w, err := os.Pipe()
@@ -509,18 +498,7 @@ func runBinaryStdin(t *testing.T, input []byte, args ...string) (stdout, stderr 
 		w.Write(input) // the binary may stop reading early; its output says so
 		w.Close()
 	}()
-	var out, errOut bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = r, &out, &errOut
-	err = cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		code = exitErr.ExitCode()
-	default:
-		t.Fatalf("running wasirun %s: %v", strings.Join(args, " "), err)
-	}
-	return out.String(), errOut.String(), code
+	return runBinaryWith(t, invocation{stdin: r}, args...)
 }
 
 // TestE2EStdin pipes a module and a package into the binary as /dev/stdin: it

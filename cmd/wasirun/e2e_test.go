@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/wasirun/wasirun/internal/testguest"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,6 +79,23 @@ func buildBinary() (string, error) {
 // no standard input. It returns what the binary wrote and its exit code.
 func runBinary(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runBinaryWith(t, invocation{env: env}, args...)
+}
+
+// invocation is how runBinaryWith starts the binary.
+type invocation struct {
+	// env is added to the hermetic environment; later entries win.
+	env []string
+	// dir is the working directory; "" is the test's.
+	dir string
+	// stdin is the standard input; nil is none.
+	stdin io.Reader
+}
+
+// runBinaryWith runs the built wasirun with args as inv says, within a minute,
+// and returns what it wrote and its exit code.
+func runBinaryWith(t *testing.T, inv invocation, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
 	}
@@ -88,12 +106,13 @@ func runBinary(t *testing.T, env []string, args ...string) (stdout, stderr strin
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(hermeticEnv(t), env...)
+	cmd.Dir = inv.dir
+	cmd.Env = append(hermeticEnv(t), inv.env...)
 	if runtime.GOOS == "windows" {
 		cmd.Env = append(cmd.Env, "SYSTEMROOT="+os.Getenv("SYSTEMROOT"))
 	}
 	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inv.stdin, &out, &errOut
 	err = cmd.Run()
 	var exitErr *exec.ExitError
 	switch {
