@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tetratelabs/wazero"
+
 	"github.com/wasirun/wasirun/internal/testguest"
 )
 
@@ -27,9 +29,9 @@ func FuzzInstrument(f *testing.F) {
 		if !plausibleCounts(wasm) {
 			return // wazero allocates by a section's declared count (gigabytes)
 		}
-		original, cerr := r.CompileModule(ctx, wasm)
-		if cerr != nil {
-			return // the engine refuses the input: nothing to keep
+		original, cerr, panicked := compile(ctx, r, wasm)
+		if cerr != nil || panicked {
+			return // the engine refuses the input (or fails on it): nothing to keep
 		}
 		original.Close(ctx)
 		if err != nil {
@@ -66,4 +68,16 @@ func plausibleCounts(wasm []byte) bool {
 		off = start + int(size)
 	}
 	return true
+}
+
+// compile compiles wasm, reporting a panic of the engine instead of dying of it:
+// wazero v1.12 panics on some malformed modules (the runner recovers too).
+func compile(ctx context.Context, r wazero.Runtime, wasm []byte) (c wazero.CompiledModule, err error, panicked bool) {
+	defer func() {
+		if recover() != nil {
+			panicked = true
+		}
+	}()
+	c, err = r.CompileModule(ctx, wasm)
+	return c, err, false
 }

@@ -80,6 +80,15 @@ func (s *Session) Start(ctx context.Context, spec ProcessSpec) *Process {
 	go func() {
 		defer close(p.done)
 		defer cancel()
+		defer func() {
+			// The engine panics on some malformed modules (wazero v1.12's
+			// validation indexes a type a function section names without
+			// checking it): the user gets the module refused in one line, as
+			// for any module that does not compile, never a Go stack trace.
+			if r := recover(); r != nil {
+				p.code, p.err = ExitCannotRun, &CannotRunError{Module: spec.Name, Err: fmt.Errorf("the engine failed on it: %v", r)}
+			}
+		}()
 		p.code, p.err = p.run(ctx)
 	}()
 	return p

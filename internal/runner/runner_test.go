@@ -110,6 +110,10 @@ func TestRunOutcomes(t *testing.T) {
 		{name: "invoke div_f64", wasm: testguest.Add(), opts: Options{Invoke: "div_f64", Args: []string{"1", "4"}}, wantOut: "0.25\n"},
 		{name: "invoke with two results", wasm: testguest.Add(), opts: Options{Invoke: "pair", Args: []string{"21"}}, wantOut: "21\n42\n"},
 		{name: "invoke a function without parameters", wasm: testguest.Add(), opts: Options{Invoke: "nothing"}},
+		// wazero v1.12 panics validating this module (a function of type 48 of 2):
+		// found by FuzzInstrument.
+		{name: "a module the engine panics on", wasm: []byte("\x00asm\x01\x00\x00\x00\x01\n\x02`\x01\x7f\x01\x7f`\x00\x01\x7f\x03\x05\x04\x00000\n1\x04\x12\x00A0E\x04\x7fA0\x05A0A0x\x12\x010\v\x12\x000000000000000000\v\x04\x0000\v\x04\x0000\v"),
+			wantCode: ExitCannotRun, wantErr: new(*CannotRunError), wantText: "mod: cannot compile or instantiate: the engine failed on it: runtime error: index out of range"},
 		{name: "an import of the wrong signature", wasm: testguest.BadSignature(), wantCode: ExitCannotRun, wantErr: new(*CannotRunError),
 			wantText: "mod: cannot compile or instantiate:"},
 		{name: "stack overflow", wasm: testguest.Recurse(), wantCode: ExitTrap, wantErr: new(*TrapError),
