@@ -124,10 +124,14 @@ func TestE2ERunStops(t *testing.T) {
 			args := append(append([]string{"run", "--log-level", "debug", "--log-format", "json"}, tt.flags...), probe, tt.guest)
 			cmd := exec.Command(binary, args...)
 			cmd.Env = append(hermeticEnv(t), e2eCache(t)...)
-			stderr, err := cmd.StderrPipe()
+			// A pipe of the test's own, not StderrPipe: Wait closes that one as
+			// the process exits, and the last line could be lost.
+			stderr, stderrW, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer stderr.Close()
+			cmd.Stderr = stderrW
 			if tt.idleStdin {
 				r, w, err := os.Pipe()
 				if err != nil {
@@ -154,6 +158,7 @@ func TestE2ERunStops(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			stderrW.Close() // the child holds its own copy: the pipe ends when it exits
 			done := make(chan struct{})
 			defer func() {
 				select {
