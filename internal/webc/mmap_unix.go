@@ -3,6 +3,7 @@
 package webc
 
 import (
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -49,6 +50,16 @@ func mapFile(f *os.File, size int64) (*mapping, error) {
 
 // Bytes returns the mapped bytes, or nil when the file is read instead.
 func (m *mapping) Bytes() []byte { return m.b }
+
+// mappedFile returns the file that Bytes maps, for reads with pread(2) rather than
+// page faults (see preadMin); nil when the file is not mapped (read into memory,
+// or read through).
+func (m *mapping) mappedFile() io.ReaderAt {
+	if m.b == nil || m.read {
+		return nil
+	}
+	return m.f
+}
 
 // ReadAt reads from the mapping or the file.
 func (m *mapping) ReadAt(p []byte, off int64) (int, error) {

@@ -258,8 +258,12 @@ func (e Entry) Lookup(name string) (Entry, bool) {
 	return Entry{}, false
 }
 
-// ReadAt reads a file's bytes at off into p, with io.ReaderAt semantics. It copies
-// from the mapping and does not allocate.
+// ReadAt reads a file's bytes at off into p, with io.ReaderAt semantics. It does
+// not allocate. A file of a mapped container is copied from the mapping, or, from
+// preadMin bytes, read from the container's file with pread(2), which neither
+// faults the mapping's pages in nor keeps them resident. A container file cut short
+// since it was opened gives io.ErrUnexpectedEOF. Unlike Bytes, ReadAt does not
+// check the stored hash (Verify does).
 func (e Entry) ReadAt(p []byte, off int64) (int, error) {
 	n := e.n()
 	if n.kind != KindFile {
@@ -273,6 +277,9 @@ func (e Entry) ReadAt(p []byte, off int64) (int, error) {
 	}
 	if e.v.data != nil {
 		return readAtBytes(e.v.data[e.i], p, off)
+	}
+	if n.size >= preadMin {
+		return e.v.src.readFileAt(p, n.off+off, n.off+n.size)
 	}
 	return e.v.src.readAt(p, n.off+off, n.off+n.size)
 }
