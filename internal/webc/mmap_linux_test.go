@@ -203,3 +203,44 @@ func TestBytesBigFileChecksHash(t *testing.T) {
 		t.Errorf("ReadAt of the damaged byte = %d, %v, %#x; want 1, nil, %#x", n, err, b[0], content[at]^0xff)
 	}
 }
+
+// TestVerifyBigFileKeepsNothingResident: checking the hash of a big file of a
+// mapped package reads it from the file, as ReadAt does, and leaves none of its
+// pages resident; a damaged byte is still found.
+func TestVerifyBigFileKeepsNothingResident(t *testing.T) {
+	for _, damaged := range []bool{false, true} {
+		t.Run("damaged="+strconv.FormatBool(damaged), func(t *testing.T) {
+			path, content := writeBigPackage(t)
+			if damaged {
+				raw, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				start := bytes.Index(raw, content[:64])
+				if start < 0 {
+					t.Fatal("the file's bytes are not in the package")
+				}
+				raw[start+bigFileSize/3] ^= 1
+				if err := os.WriteFile(path, raw, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := webc.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			e := bigEntry(t, c)
+			before := procRSSFile(t)
+			err = e.Verify()
+			grew := procRSSFile(t) - before
+			if damaged != errors.Is(err, webc.ErrChecksum) {
+				t.Errorf("Verify: err = %v, want ErrChecksum: %v", err, damaged)
+			}
+			if grew > bigFileSize/4 {
+				t.Errorf("checking a %d MiB file grew the resident file pages by %d MiB, want under %d MiB",
+					bigFileSize>>20, grew>>20, bigFileSize>>22)
+			}
+		})
+	}
+}

@@ -309,13 +309,15 @@ func (e Entry) Bytes() ([]byte, error) {
 }
 
 // Verify checks a file's bytes against the hash the container stores for it (once;
-// the result is remembered). Directories and entries with no stored hash pass.
+// the result is remembered). Directories and entries with no stored hash pass. A
+// file of preadMin bytes or more of a mapped container is hashed as ReadAt reads
+// it, from the file, so that checking a package leaves no page of it resident.
 func (e Entry) Verify() error {
 	n := e.n()
 	if n.kind != KindFile || !n.hasHash || e.v.verified[e.i].Load() {
 		return nil
 	}
-	if e.v.src.b != nil {
+	if e.v.src.b != nil && (n.size < preadMin || e.v.src.file == nil) {
 		return e.verify(e.v.src.b[n.off : n.off+n.size])
 	}
 	h := sha256.New()
