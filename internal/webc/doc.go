@@ -4,7 +4,9 @@
 //
 // A container file is memory-mapped and parsed lazily: Open reads the header, the
 // index and the manifest; a volume's directory tree is decoded the first time it is
-// used, and a file's bytes are sliced from the mapping when they are read. Every
+// used, and a file's bytes are sliced from the mapping when they are read (a file
+// of 256 KiB or more is read with pread(2) from the package file instead, which
+// leaves none of its pages resident). Every
 // length, count and span is checked against the bytes that hold it before anything
 // is sliced or allocated; malformed input gives a *FormatError that says what is
 // wrong and where.
