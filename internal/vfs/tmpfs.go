@@ -3,7 +3,6 @@ package vfs
 import (
 	"io/fs"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -81,7 +80,7 @@ type tmpNode struct {
 	nlink            uint64
 	atim, mtim, ctim int64
 
-	data   []byte
+	data   tmpBody
 	dir    *tmpDir
 	target string
 	dev    Device
@@ -103,33 +102,9 @@ func (n *tmpNode) stat() Stat {
 	case n.mode&fs.ModeSymlink != 0:
 		st.Size = int64(len(n.target))
 	default:
-		st.Size = int64(len(n.data))
+		st.Size = n.data.size
 	}
 	return st
-}
-
-// resize sets the length of n's contents, zeroing any growth. The caller has
-// reserved or released the difference. A large buffer that shrinks to under a
-// quarter is reallocated, so that the memory goes back with the count.
-func (n *tmpNode) resize(size int) {
-	old := len(n.data)
-	switch {
-	case size <= old:
-		n.data = n.data[:size]
-		if c := cap(n.data); c > 64<<10 && size < c/4 {
-			if size == 0 {
-				n.data = nil
-			} else {
-				n.data = slices.Clone(n.data)
-			}
-		}
-	case size <= cap(n.data):
-		n.data = n.data[:size]
-		clear(n.data[old:])
-	default:
-		n.data = slices.Grow(n.data, size-old)[:size]
-		clear(n.data[old:])
-	}
 }
 
 // newNode returns a fresh inode of mode with one link (two for a directory),
@@ -203,18 +178,10 @@ func (t *tmpfs) insert(parent *tmpNode, name string, mode fs.FileMode) *tmpNode 
 	return n
 }
 
-// setSize grows (reserving first: all or ENOSPC) or shrinks (releasing) the
-// contents of the regular file n.
+// setSize grows (adding a hole, which counts nothing) or shrinks (releasing what
+// it frees) the contents of the regular file n.
 func (t *tmpfs) setSize(n *tmpNode, size int64) Errno {
-	old := int64(len(n.data))
-	if size > old {
-		if errno := t.lim.Reserve(size - old); errno != ESUCCESS {
-			return errno
-		}
-	} else {
-		t.lim.Release(old - size)
-	}
-	n.resize(int(size))
+	t.lim.Release(n.data.truncate(size))
 	return ESUCCESS
 }
 
@@ -229,23 +196,22 @@ func (t *tmpfs) writeAt(n *tmpNode, p []byte, off int64) (int, Errno) {
 	case off > tmpMaxSize-int64(len(p)):
 		return 0, EFBIG
 	}
-	end, size := off+int64(len(p)), int64(len(n.data))
-	if end > size {
-		grow := end - size
+	end := off + int64(len(p))
+	if grow := n.data.growth(off, end); grow > 0 {
 		if got := t.lim.reserveUpTo(grow); got < grow {
-			end = size + got
+			var used int64
+			end, used = n.data.fit(off, end, got)
+			t.lim.Release(got - used)
 			if end <= off {
-				t.lim.Release(got)
 				return 0, ENOSPC
 			}
 			p = p[:end-off]
 		}
-		n.resize(int(end))
 	}
-	k := copy(n.data[off:], p)
+	n.data.writeAt(p, off)
 	now := t.now()
 	n.mtim, n.ctim = now, now
-	return k, ESUCCESS
+	return len(p), ESUCCESS
 }
 
 // dropLink removes one link of the non-directory n, and releases its contents when
@@ -260,8 +226,8 @@ func (t *tmpfs) dropLink(n *tmpNode) {
 
 // free releases the contents of a node that no name and no handle reaches.
 func (t *tmpfs) free(n *tmpNode) {
-	t.lim.Release(int64(len(n.data)))
-	n.data = nil
+	t.lim.Release(n.data.stored())
+	n.data = tmpBody{}
 }
 
 // setTimes applies Utimens to n. The caller holds the write lock.
