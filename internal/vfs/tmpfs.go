@@ -28,11 +28,15 @@ import (
 //   - Mtim and Ctim in nanoseconds, changed as POSIX says; Atim only by Utimens
 //     (as a noatime mount: reads take the read lock and change nothing).
 //
-// Writes: contents are one []byte per file, holes stored as zeros and counted. A
-// write that grows a file reserves the growth from the limiter before it grows; when
-// not all of it fits, it writes as much as fits and returns that count (ESUCCESS),
-// and when nothing fits it returns ENOSPC, as write(2) does on a full disk. Truncate
-// and OFlagTruncate grow (all or ENOSPC) or shrink and release. The bytes of a file
+// Writes: a file's contents are chunks of 256 KiB (see tmpBody). A chunk no write
+// has reached is a hole: it reads as zeros and stores and counts nothing, so a
+// sparse file stays sparse; within a chunk that holds data, a gap is stored as
+// zeros and counted. A write that stores more bytes reserves them from the limiter
+// first; when not all of them fit, it writes as much as fits and returns that count
+// (ESUCCESS), and when nothing fits it returns ENOSPC, as write(2) does on a full
+// disk (which a write into a hole below the size may do too). Truncate and
+// OFlagTruncate shrink and release what they free, or grow by a hole, which counts
+// nothing and always fits. The bytes of a file
 // whose last name is removed are released when its last open handle closes. No file
 // grows past 4 GiB (EFBIG), so that a stray sparse write far past the end
 // cannot ask the Go runtime for more memory than a machine has when no limit is set.

@@ -2,10 +2,11 @@ package vfs
 
 import "slices"
 
-// tmpChunkShift sets the size of a chunk of a tmpfs file's contents: 256 KiB, the
-// smallest size whose sequential writes and reads of a 500 MiB file ran as fast as
-// 1 MiB chunks did (see BenchmarkTmpfsBigFile), with a quarter of the memory a
-// partly written chunk can hold beyond what the file counts.
+// tmpChunkShift sets the size of a chunk of a tmpfs file's contents: 256 KiB.
+// Writing and reading back a 500 MiB file (BenchmarkTmpfsBigFile) ran within the
+// noise of each other with chunks of 64 KiB, 256 KiB and 1 MiB; 256 KiB keeps the
+// index of a 4 GiB file at 16,384 entries, and the memory a partly written chunk
+// may hold beyond what the file counts at a quarter of 1 MiB's.
 const (
 	tmpChunkShift = 18
 	tmpChunkSize  = 1 << tmpChunkShift
