@@ -1295,6 +1295,12 @@ func TestTmpfsAllocs(t *testing.T) {
 	defer d.Close()
 	buf := make([]byte, 1024)
 	dents := make([]Dirent, 32)
+	// /big has two chunks of data and a hole between them.
+	big, errno := fsys.OpenFile("/big", OFlagRead|OFlagWrite|OFlagCreate, 0o644)
+	tmpOK(t, errno, "create")
+	defer big.Close()
+	big.Pwrite(make([]byte, 1000), tmpChunkSize-500)
+	big.Pwrite([]byte("x"), 3*tmpChunkSize)
 	for _, tt := range []struct {
 		name   string
 		budget float64
@@ -1305,6 +1311,9 @@ func TestTmpfsAllocs(t *testing.T) {
 		{"Read", 0, func() { f.Lseek(0, io.SeekStart); f.Read(buf) }},
 		{"Pwrite within the size", 0, func() { f.Pwrite(buf, 2000) }},
 		{"Write within the size", 0, func() { f.Lseek(0, io.SeekStart); f.Write(buf) }},
+		{"Pwrite across chunks", 0, func() { big.Pwrite(buf, tmpChunkSize-100) }},
+		{"Pread across chunks", 0, func() { big.Pread(buf, tmpChunkSize-100) }},
+		{"Pread of a hole", 0, func() { big.Pread(buf, 2*tmpChunkSize-100) }},
 		{"Readdir", 0, func() {
 			var cookie uint64
 			for {
