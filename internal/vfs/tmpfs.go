@@ -35,8 +35,9 @@ import (
 // first; when not all of them fit, it writes as much as fits and returns that count
 // (ESUCCESS), and when nothing fits it returns ENOSPC, as write(2) does on a full
 // disk (which a write into a hole below the size may do too). Truncate and
-// OFlagTruncate shrink and release what they free, or grow by a hole, which counts
-// nothing and always fits. The bytes of a file
+// OFlagTruncate shrink and release what they free, or grow: the chunk that holds
+// the old end stores zeros up to the new end or its own (all or ENOSPC), and the
+// whole chunks past it are holes. The bytes of a file
 // whose last name is removed are released when its last open handle closes. No file
 // grows past 4 GiB (EFBIG), so that a stray sparse write far past the end
 // cannot ask the Go runtime for more memory than a machine has when no limit is set.
@@ -182,9 +183,13 @@ func (t *tmpfs) insert(parent *tmpNode, name string, mode fs.FileMode) *tmpNode 
 	return n
 }
 
-// setSize grows (adding a hole, which counts nothing) or shrinks (releasing what
-// it frees) the contents of the regular file n.
+// setSize grows (reserving the zeros the last chunk stores first: all or ENOSPC;
+// the whole chunks past it are holes) or shrinks (releasing what it frees) the
+// contents of the regular file n.
 func (t *tmpfs) setSize(n *tmpNode, size int64) Errno {
+	if errno := t.lim.Reserve(n.data.tailGrowth(size)); errno != ESUCCESS {
+		return errno
+	}
 	t.lim.Release(n.data.truncate(size))
 	return ESUCCESS
 }

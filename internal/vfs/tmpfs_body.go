@@ -149,11 +149,27 @@ func (b *tmpBody) chunk(i, n int) []byte {
 	return c
 }
 
+// tailGrowth returns how many more bytes b stores when truncate grows it to size:
+// the chunk that holds the old end, if it stores anything, stores zeros up to the
+// new end or its own, as a write's gap within a chunk is stored; whole chunks past
+// it are holes.
+func (b *tmpBody) tailGrowth(size int64) int64 {
+	i := b.size >> tmpChunkShift
+	if size <= b.size || b.size&tmpChunkMask == 0 || i >= int64(len(b.chunks)) || b.chunks[i] == nil {
+		return 0
+	}
+	return max(0, min(size-i<<tmpChunkShift, tmpChunkSize)-int64(len(b.chunks[i])))
+}
+
 // truncate sets the size; it returns how many bytes b stores less (shrinking frees
-// the chunks past the end and cuts the last one) and never stores more (growing
-// adds a hole).
+// the chunks past the end and cuts the last one). Growing stores tailGrowth more,
+// which the caller has reserved.
 func (b *tmpBody) truncate(size int64) int64 {
 	if size >= b.size {
+		if g := b.tailGrowth(size); g > 0 {
+			i := int(b.size >> tmpChunkShift)
+			b.chunk(i, len(b.chunks[i])+int(g))
+		}
 		b.size = size
 		return 0
 	}

@@ -63,8 +63,11 @@ func TestTmpfsChunkBoundaries(t *testing.T) {
 		{"write spanning three chunks", []op{{"pwrite", tmpC - 1, tmpC + 2, 2*tmpC + 1}, {"pread", 0, 3 * tmpC, 2*tmpC + 1}}},
 		{"sparse: a hole of whole chunks", []op{{"pwrite", 0, 1, 1}, {"pwrite", 3*tmpC + 10, 4, 15}, {"pread", 0, 4 * tmpC, 15}}},
 		{"write into a hole below the size", []op{{"pwrite", 3 * tmpC, 1, 1}, {"pwrite", tmpC + 1, 1, 3}, {"pread", tmpC - 1, 4, 3}}},
-		{"grow by truncation: a hole", []op{{"pwrite", 0, 10, 10}, {"trunc", 5 * tmpC, 0, 10}, {"pread", 0, 5 * tmpC, 10}}},
-		{"truncate into the middle of a chunk", []op{{"pwrite", 0, 3 * tmpC, 3 * tmpC}, {"trunc", tmpC + 7, 0, tmpC + 7}, {"trunc", 2 * tmpC, 0, tmpC + 7}, {"pread", tmpC, tmpC, tmpC + 7}}},
+		{"grow by truncation: zeros to the chunk's end, then holes", []op{{"pwrite", 0, 10, 10}, {"trunc", 5 * tmpC, 0, tmpC}, {"pread", 0, 5 * tmpC, tmpC}}},
+		{"grow by truncation within a chunk", []op{{"pwrite", 0, 10, 10}, {"trunc", 100, 0, 100}}},
+		{"grow by truncation from a boundary", []op{{"pwrite", 0, tmpC, tmpC}, {"trunc", 3 * tmpC, 0, tmpC}}},
+		{"grow by truncation from a hole", []op{{"trunc", tmpC + 5, 0, 0}, {"trunc", 3 * tmpC, 0, 0}}},
+		{"truncate into the middle of a chunk", []op{{"pwrite", 0, 3 * tmpC, 3 * tmpC}, {"trunc", tmpC + 7, 0, tmpC + 7}, {"trunc", 3 * tmpC, 0, 2 * tmpC}, {"pread", tmpC, 2 * tmpC, 2 * tmpC}}},
 		{"truncate at a boundary", []op{{"pwrite", 0, 2*tmpC + 1, 2*tmpC + 1}, {"trunc", tmpC, 0, tmpC}, {"pwrite", 2 * tmpC, 1, tmpC + 1}, {"pread", 0, 2*tmpC + 1, tmpC + 1}}},
 		{"truncate to a hole", []op{{"pwrite", 3 * tmpC, 5, 5}, {"trunc", tmpC + 1, 0, 0}, {"pread", 0, tmpC + 1, 0}}},
 		{"shrink then overwrite the tail", []op{{"pwrite", 0, tmpC, tmpC}, {"trunc", 10, 0, 10}, {"pwrite", 20, 1, 21}, {"pread", 0, 21, 21}}},
@@ -174,7 +177,11 @@ func FuzzTmpfsChunks(f *testing.F) {
 				}
 				copy(model[min(int(off), len(model)):], p[:k])
 			case 1:
-				tmpOK(t, file.Truncate(off), "truncate")
+				errno := file.Truncate(off)
+				if errno == ENOSPC && off > int64(len(model)) {
+					break
+				}
+				tmpOK(t, errno, "truncate")
 				if int(off) < len(model) {
 					model = model[:off]
 				} else {
@@ -244,5 +251,24 @@ func TestTmpfsSparseMemory(t *testing.T) {
 	}
 	if l.Used() != 512 || held > 512*8 {
 		t.Errorf("512 one-byte chunks: the limiter counts %d, the chunks hold %d bytes", l.Used(), held)
+	}
+}
+
+// TestTmpfsTruncateAtLimit: at the limit, growing by truncation fails when the last
+// chunk must store zeros, and succeeds when it adds only holes.
+func TestTmpfsTruncateAtLimit(t *testing.T) {
+	l := NewLimiter(tmpC + 10)
+	n, f := tmpBodyFile(t, l)
+	if k, errno := f.Pwrite(make([]byte, tmpC+10), 0); k != tmpC+10 || errno != 0 {
+		t.Fatalf("Pwrite = %d %v", k, errno)
+	}
+	tmpWant(t, f.Truncate(tmpC+11), ENOSPC, "truncate within the last chunk")
+	if n.data.size != tmpC+10 || l.Used() != tmpC+10 {
+		t.Errorf("after a refused Truncate: size %d, used %d", n.data.size, l.Used())
+	}
+	tmpOK(t, f.Truncate(tmpC), "shrink to a boundary")
+	tmpOK(t, f.Truncate(tmpMaxSize), "grow by holes")
+	if n.data.size != tmpMaxSize || l.Used() != tmpC || len(n.data.chunks) != 1 {
+		t.Errorf("after growing by holes: size %d, used %d, %d chunks", n.data.size, l.Used(), len(n.data.chunks))
 	}
 }

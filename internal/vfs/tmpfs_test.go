@@ -368,9 +368,10 @@ func TestTmpfsShrink(t *testing.T) {
 	if c := n.data.chunks; len(c) != 1 || cap(c[0]) > 4<<10 || string(buf[:k]) != "ababababab" || l.Used() != 10 {
 		t.Errorf("after shrinking: %d chunks, cap %d, data %q, used %d", len(c), cap(c[0]), buf[:k], l.Used())
 	}
-	tmpOK(t, f.Truncate(200<<10), "truncate")
-	if l.Used() != 10 {
-		t.Errorf("growing by truncation counts a hole: used %d, want 10", l.Used())
+	// The first chunk stores zeros to its end; the rest are holes.
+	tmpOK(t, f.Truncate(3*tmpChunkSize), "truncate")
+	if l.Used() != tmpChunkSize || len(n.data.chunks) != 1 {
+		t.Errorf("after growing by truncation: %d chunks, used %d, want 1 %d", len(n.data.chunks), l.Used(), tmpChunkSize)
 	}
 	tmpOK(t, f.Truncate(0), "truncate")
 	if n.data.chunks != nil || l.Used() != 0 {
@@ -1053,10 +1054,9 @@ func TestTmpfsLimiterShared(t *testing.T) {
 	if n, errno := fb.Pwrite([]byte("x"), 0); n != 1 || errno != 0 {
 		t.Errorf("overwrite at the limit = %d %v", n, errno)
 	}
-	// Growing adds a hole, which stores and counts nothing: it fits at the limit.
-	tmpOK(t, fb.Truncate(5000), "Truncate past the limit")
-	if st, _ := fb.Stat(); st.Size != 5000 || l.Used() != 1000 {
-		t.Errorf("after growing by Truncate: size %d, used %d", st.Size, l.Used())
+	tmpWant(t, fb.Truncate(401), ENOSPC, "Truncate past the limit")
+	if st, _ := fb.Stat(); st.Size != 400 {
+		t.Errorf("size after a refused Truncate = %d", st.Size)
 	}
 	tmpOK(t, fb.Truncate(100), "shrink")
 	if got := l.Used(); got != 700 {
@@ -1064,8 +1064,8 @@ func TestTmpfsLimiterShared(t *testing.T) {
 	}
 	tmpOK(t, fb.Truncate(400), "grow")
 	fa, _ := a.OpenFile("/a", OFlagWrite|OFlagTruncate, 0)
-	if got := l.Used(); got != 100 {
-		t.Errorf("Used after OFlagTruncate = %d, want 100", got)
+	if got := l.Used(); got != 400 {
+		t.Errorf("Used after OFlagTruncate = %d, want 400", got)
 	}
 	fa.Close()
 	fb.Close()
