@@ -8,8 +8,10 @@ import "sync/atomic"
 // a file of size n counts n less its holes (whole 256 KiB chunks no write reached,
 // which take no memory); inodes, directory entries, names, symlink targets and the
 // index of a file's chunks are not counted. It counts stored lengths, not the
-// capacity Go allocates behind them: a chunk that grows may hold up to about twice
-// what it counts (the last chunk of a file written in order: up to 256 KiB).
+// capacity Go allocates behind them: a chunk may hold up to about twice what it
+// counts (four times once a truncation has cut it), and one that follows a full
+// chunk up to 256 KiB whatever it counts, as a file written in order allocates each
+// chunk once, whole.
 //
 // A Limiter is safe for concurrent use and takes no lock: Reserve is a
 // compare-and-swap loop, so the count never passes the limit, even for a moment.

@@ -17,7 +17,8 @@ const (
 // store it. Chunk i holds the bytes from i*tmpChunkSize; a nil chunk, and any
 // chunk past the end of chunks, is a hole that reads as zeros and stores nothing.
 // A chunk's length is how many of its bytes are stored (those past it read as
-// zeros too), and what the limiter counts: a file counts its bytes but its holes.
+// zeros too), and what the limiter counts: a file counts all its bytes but its
+// holes.
 // The bytes of a chunk's capacity past its length are not kept zeroed; a chunk
 // clears them as it grows over them.
 //
