@@ -4,11 +4,14 @@ import "sync/atomic"
 
 // Limiter is a memory budget shared by in-memory filesystems: every tmpfs built
 // with the same Limiter draws from one count, so that `--fs-memory-limit` bounds
-// all of them together. It counts the bytes of file contents only (a file of size
-// n counts n, holes included, as tmpfs stores them); inodes, directory entries,
-// names and symlink targets are not counted, which keeps the figure the same one a
-// guest sees in the sizes of its files. It counts lengths, not the capacity Go
-// allocates behind them: a growing file may hold up to about a quarter more.
+// all of them together. It counts the bytes of file contents that a tmpfs stores:
+// a file of size n counts n less its holes (whole 256 KiB chunks no write reached,
+// which take no memory); inodes, directory entries, names, symlink targets and the
+// index of a file's chunks are not counted. It counts stored lengths, not the
+// capacity Go allocates behind them: a chunk may hold up to about twice what it
+// counts (four times once a truncation has cut it), and one that follows a full
+// chunk up to 256 KiB whatever it counts, as a file written in order allocates each
+// chunk once, whole.
 //
 // A Limiter is safe for concurrent use and takes no lock: Reserve is a
 // compare-and-swap loop, so the count never passes the limit, even for a moment.

@@ -3,7 +3,6 @@ package vfs
 import (
 	"io/fs"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,11 +28,16 @@ import (
 //   - Mtim and Ctim in nanoseconds, changed as POSIX says; Atim only by Utimens
 //     (as a noatime mount: reads take the read lock and change nothing).
 //
-// Writes: contents are one []byte per file, holes stored as zeros and counted. A
-// write that grows a file reserves the growth from the limiter before it grows; when
-// not all of it fits, it writes as much as fits and returns that count (ESUCCESS),
-// and when nothing fits it returns ENOSPC, as write(2) does on a full disk. Truncate
-// and OFlagTruncate grow (all or ENOSPC) or shrink and release. The bytes of a file
+// Writes: a file's contents are chunks of 256 KiB (see tmpBody). A chunk no write
+// has reached is a hole: it reads as zeros and stores and counts nothing, so a
+// sparse file stays sparse; within a chunk that holds data, a gap is stored as
+// zeros and counted. A write that stores more bytes reserves them from the limiter
+// first; when not all of them fit, it writes as much as fits and returns that count
+// (ESUCCESS), and when nothing fits it returns ENOSPC, as write(2) does on a full
+// disk (which a write into a hole below the size may do too). Truncate and
+// OFlagTruncate shrink and release what they free, or grow: the chunk that holds
+// the old end stores zeros up to the new end or its own (all or ENOSPC), and the
+// whole chunks past it are holes. The bytes of a file
 // whose last name is removed are released when its last open handle closes. No file
 // grows past 4 GiB (EFBIG), so that a stray sparse write far past the end
 // cannot ask the Go runtime for more memory than a machine has when no limit is set.
@@ -81,7 +85,7 @@ type tmpNode struct {
 	nlink            uint64
 	atim, mtim, ctim int64
 
-	data   []byte
+	data   tmpBody
 	dir    *tmpDir
 	target string
 	dev    Device
@@ -103,33 +107,9 @@ func (n *tmpNode) stat() Stat {
 	case n.mode&fs.ModeSymlink != 0:
 		st.Size = int64(len(n.target))
 	default:
-		st.Size = int64(len(n.data))
+		st.Size = n.data.size
 	}
 	return st
-}
-
-// resize sets the length of n's contents, zeroing any growth. The caller has
-// reserved or released the difference. A large buffer that shrinks to under a
-// quarter is reallocated, so that the memory goes back with the count.
-func (n *tmpNode) resize(size int) {
-	old := len(n.data)
-	switch {
-	case size <= old:
-		n.data = n.data[:size]
-		if c := cap(n.data); c > 64<<10 && size < c/4 {
-			if size == 0 {
-				n.data = nil
-			} else {
-				n.data = slices.Clone(n.data)
-			}
-		}
-	case size <= cap(n.data):
-		n.data = n.data[:size]
-		clear(n.data[old:])
-	default:
-		n.data = slices.Grow(n.data, size-old)[:size]
-		clear(n.data[old:])
-	}
 }
 
 // newNode returns a fresh inode of mode with one link (two for a directory),
@@ -203,18 +183,14 @@ func (t *tmpfs) insert(parent *tmpNode, name string, mode fs.FileMode) *tmpNode 
 	return n
 }
 
-// setSize grows (reserving first: all or ENOSPC) or shrinks (releasing) the
+// setSize grows (reserving the zeros the last chunk stores first: all or ENOSPC;
+// the whole chunks past it are holes) or shrinks (releasing what it frees) the
 // contents of the regular file n.
 func (t *tmpfs) setSize(n *tmpNode, size int64) Errno {
-	old := int64(len(n.data))
-	if size > old {
-		if errno := t.lim.Reserve(size - old); errno != ESUCCESS {
-			return errno
-		}
-	} else {
-		t.lim.Release(old - size)
+	if errno := t.lim.Reserve(n.data.tailGrowth(size)); errno != ESUCCESS {
+		return errno
 	}
-	n.resize(int(size))
+	t.lim.Release(n.data.truncate(size))
 	return ESUCCESS
 }
 
@@ -229,23 +205,22 @@ func (t *tmpfs) writeAt(n *tmpNode, p []byte, off int64) (int, Errno) {
 	case off > tmpMaxSize-int64(len(p)):
 		return 0, EFBIG
 	}
-	end, size := off+int64(len(p)), int64(len(n.data))
-	if end > size {
-		grow := end - size
+	end := off + int64(len(p))
+	if grow := n.data.growth(off, end); grow > 0 {
 		if got := t.lim.reserveUpTo(grow); got < grow {
-			end = size + got
+			var used int64
+			end, used = n.data.fit(off, end, got)
+			t.lim.Release(got - used)
 			if end <= off {
-				t.lim.Release(got)
 				return 0, ENOSPC
 			}
 			p = p[:end-off]
 		}
-		n.resize(int(end))
 	}
-	k := copy(n.data[off:], p)
+	n.data.writeAt(p, off)
 	now := t.now()
 	n.mtim, n.ctim = now, now
-	return k, ESUCCESS
+	return len(p), ESUCCESS
 }
 
 // dropLink removes one link of the non-directory n, and releases its contents when
@@ -260,8 +235,8 @@ func (t *tmpfs) dropLink(n *tmpNode) {
 
 // free releases the contents of a node that no name and no handle reaches.
 func (t *tmpfs) free(n *tmpNode) {
-	t.lim.Release(int64(len(n.data)))
-	n.data = nil
+	t.lim.Release(n.data.stored())
+	n.data = tmpBody{}
 }
 
 // setTimes applies Utimens to n. The caller holds the write lock.

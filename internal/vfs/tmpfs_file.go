@@ -74,10 +74,7 @@ func (f *tmpFile) Pread(p []byte, off int64) (int, Errno) {
 		t.mu.RUnlock()
 		return n.dev.Pread(p, off)
 	}
-	k := 0
-	if off < int64(len(n.data)) {
-		k = copy(p, n.data[off:])
-	}
+	k := n.data.readAt(p, off)
 	t.mu.RUnlock()
 	return k, ESUCCESS
 }
@@ -132,7 +129,7 @@ func (f *tmpFile) Write(p []byte) (int, Errno) {
 	}
 	off := f.off
 	if f.appendMode {
-		off = int64(len(f.node.data))
+		off = f.node.data.size
 	}
 	k, errno := t.writeAt(f.node, p, off)
 	f.off = off + int64(k)
@@ -159,7 +156,7 @@ func (f *tmpFile) Lseek(off int64, whence int) (int64, Errno) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fs.mu.RLock()
-	errno, isDir, size := f.usable(), f.node.dir != nil, int64(len(f.node.data))
+	errno, isDir, size := f.usable(), f.node.dir != nil, f.node.data.size
 	f.fs.mu.RUnlock()
 	switch {
 	case errno != ESUCCESS:

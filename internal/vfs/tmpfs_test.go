@@ -350,23 +350,32 @@ func TestTmpfsReadWrite(t *testing.T) {
 	}
 }
 
-// TestTmpfsShrink: a large file shrunk to a small size gives its buffer back, and
-// keeps its bytes.
+// TestTmpfsShrink: a large file shrunk to a small size frees its chunks, gives the
+// buffer of the one it cuts back, and keeps its bytes.
 func TestTmpfsShrink(t *testing.T) {
 	l := NewLimiter(0)
 	fsys, _ := newTmpTest(t, l)
-	tmpWrite(t, fsys, "/f", strings.Repeat("ab", 128<<10))
-	f, _ := fsys.OpenFile("/f", OFlagWrite, 0)
+	tmpWrite(t, fsys, "/f", strings.Repeat("ab", 3*tmpChunkSize/2))
+	f, _ := fsys.OpenFile("/f", OFlagRead|OFlagWrite, 0)
 	defer f.Close()
 	n := fsys.root.dir.lookup("f")
-	tmpOK(t, f.Truncate(10), "truncate")
-	if c := cap(n.data); c > 64<<10 || string(n.data) != "ababababab" || l.Used() != 10 {
-		t.Errorf("after shrinking: cap %d, data %q, used %d", c, n.data, l.Used())
+	if len(n.data.chunks) != 3 || l.Used() != 3*tmpChunkSize {
+		t.Fatalf("before shrinking: %d chunks, used %d", len(n.data.chunks), l.Used())
 	}
-	tmpOK(t, f.Truncate(200<<10), "truncate")
+	tmpOK(t, f.Truncate(10), "truncate")
+	buf := make([]byte, 20)
+	k, _ := f.Pread(buf, 0)
+	if c := n.data.chunks; len(c) != 1 || cap(c[0]) > 4<<10 || string(buf[:k]) != "ababababab" || l.Used() != 10 {
+		t.Errorf("after shrinking: %d chunks, cap %d, data %q, used %d", len(c), cap(c[0]), buf[:k], l.Used())
+	}
+	// The first chunk stores zeros to its end; the rest are holes.
+	tmpOK(t, f.Truncate(3*tmpChunkSize), "truncate")
+	if l.Used() != tmpChunkSize || len(n.data.chunks) != 1 {
+		t.Errorf("after growing by truncation: %d chunks, used %d, want 1 %d", len(n.data.chunks), l.Used(), tmpChunkSize)
+	}
 	tmpOK(t, f.Truncate(0), "truncate")
-	if n.data != nil || l.Used() != 0 {
-		t.Errorf("after truncating to 0: cap %d, used %d", cap(n.data), l.Used())
+	if n.data.chunks != nil || l.Used() != 0 {
+		t.Errorf("after truncating to 0: %d chunks, used %d", len(n.data.chunks), l.Used())
 	}
 }
 
@@ -608,12 +617,13 @@ func TestTmpfsRenameCounts(t *testing.T) {
 
 // tmpCheckTree walks the whole tree and checks its invariants: a directory's Nlink
 // is 2 + its subdirectories and its Size its number of entries, a file's Nlink is
-// the number of names it has, and the limiter counts the sum of the sizes of the
-// distinct regular files (when nothing is open).
+// the number of names it has, and the limiter counts the bytes the distinct regular
+// files store (when nothing is open): their sizes less their holes.
 func tmpCheckTree(t *testing.T, fsys *tmpfs, l *Limiter) {
 	t.Helper()
 	names := map[uint64]uint64{}
 	stats := map[uint64]Stat{}
+	stored := map[uint64]int64{}
 	var walk func(dir string)
 	walk = func(dir string) {
 		st := tmpStat(t, fsys, dir)
@@ -629,6 +639,9 @@ func tmpCheckTree(t *testing.T, fsys *tmpfs, l *Limiter) {
 			}
 			names[cst.Ino]++
 			stats[cst.Ino] = cst
+			if _, _, n, _ := fsys.walk(p); cst.Mode.Type() == 0 {
+				stored[cst.Ino] = n.data.stored()
+			}
 		}
 		if st.Nlink != 2+subdirs || st.Size != int64(entries) {
 			t.Errorf("%s: Nlink %d Size %d, want %d %d", dir, st.Nlink, st.Size, 2+subdirs, entries)
@@ -641,11 +654,11 @@ func tmpCheckTree(t *testing.T, fsys *tmpfs, l *Limiter) {
 			t.Errorf("Ino %d: Nlink %d, but %d names", ino, st.Nlink, names[ino])
 		}
 		if st.Mode.Type() == 0 {
-			sum += st.Size
+			sum += stored[ino]
 		}
 	}
 	if l != nil && l.Used() != sum {
-		t.Errorf("limiter counts %d, files hold %d", l.Used(), sum)
+		t.Errorf("limiter counts %d, files store %d", l.Used(), sum)
 	}
 }
 
@@ -1282,6 +1295,12 @@ func TestTmpfsAllocs(t *testing.T) {
 	defer d.Close()
 	buf := make([]byte, 1024)
 	dents := make([]Dirent, 32)
+	// /big has two chunks of data and a hole between them.
+	big, errno := fsys.OpenFile("/big", OFlagRead|OFlagWrite|OFlagCreate, 0o644)
+	tmpOK(t, errno, "create")
+	defer big.Close()
+	big.Pwrite(make([]byte, 1000), tmpChunkSize-500)
+	big.Pwrite([]byte("x"), 3*tmpChunkSize)
 	for _, tt := range []struct {
 		name   string
 		budget float64
@@ -1292,6 +1311,9 @@ func TestTmpfsAllocs(t *testing.T) {
 		{"Read", 0, func() { f.Lseek(0, io.SeekStart); f.Read(buf) }},
 		{"Pwrite within the size", 0, func() { f.Pwrite(buf, 2000) }},
 		{"Write within the size", 0, func() { f.Lseek(0, io.SeekStart); f.Write(buf) }},
+		{"Pwrite across chunks", 0, func() { big.Pwrite(buf, tmpChunkSize-100) }},
+		{"Pread across chunks", 0, func() { big.Pread(buf, tmpChunkSize-100) }},
+		{"Pread of a hole", 0, func() { big.Pread(buf, 2*tmpChunkSize-100) }},
 		{"Readdir", 0, func() {
 			var cookie uint64
 			for {
