@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -20,7 +21,10 @@ import (
 // inside are followed before the last component, as os.Root does.
 //
 // Lstat, OpenFile and the *at calls on a parent (Unlink, Rmdir, Rename, Utimens)
-// cost a constant number of system calls whatever the depth of the name. Where
+// cost a constant number of system calls whatever the depth of the name: Lstat
+// three (openat2, fstat, close), Unlink three (openat2 of the parent, unlinkat,
+// close), OpenFile Lstat's and one openat2; a name in the root itself needs no
+// resolution and saves the openat2 and close. Where
 // openat2 is missing (Linux before 5.6, or a seccomp filter that answers ENOSYS
 // or EPERM), detected once, everything goes through os.Root as on other systems.
 
@@ -153,11 +157,24 @@ func closeFd(fd int) {
 }
 
 // lstatBeneath is Lstat with openat2: the name itself opened with O_PATH and
-// O_NOFOLLOW (a symlink is opened as itself), then fstat; three system calls. ok
-// is false when the caller must use os.Root.
+// O_NOFOLLOW (a symlink is opened as itself), then fstat; three system calls. A
+// name of one component (no separator; hostName has refused ".." and "") needs
+// no resolution and is one fstatat on the root, without following it, as os.Root
+// does. ok is false when the caller must use os.Root.
 func (h *hostDir) lstatBeneath(name string) (st Stat, ok bool, err error) {
 	if h.beneath == nil {
 		return Stat{}, false, nil
+	}
+	var sys unix.Stat_t
+	if !strings.Contains(name, "/") {
+		err := h.beneath.control(func(rootfd int) error {
+			hostCountSyscall("fstatat")
+			return hostRetryEINTR(func() error { return unix.Fstatat(rootfd, name, &sys, unix.AT_SYMLINK_NOFOLLOW) })
+		})
+		if err != nil {
+			return Stat{}, true, err
+		}
+		return hostStatSys(&sys), true, nil
 	}
 	fd, err := h.beneath.openat(name, unix.O_PATH|unix.O_NOFOLLOW, 0)
 	switch {
@@ -167,9 +184,8 @@ func (h *hostDir) lstatBeneath(name string) (st Stat, ok bool, err error) {
 		return Stat{}, true, err
 	}
 	defer closeFd(fd)
-	var sys syscall.Stat_t
 	hostCountSyscall("fstat")
-	if err := hostRetryEINTR(func() error { return syscall.Fstat(fd, &sys) }); err != nil {
+	if err := hostRetryEINTR(func() error { return unix.Fstat(fd, &sys) }); err != nil {
 		return Stat{}, true, err
 	}
 	return hostStatSys(&sys), true, nil
@@ -177,7 +193,7 @@ func (h *hostDir) lstatBeneath(name string) (st Stat, ok bool, err error) {
 
 // hostStatSys converts a host stat structure as hostStat converts the FileInfo
 // that os builds from it.
-func hostStatSys(s *syscall.Stat_t) Stat {
+func hostStatSys(s *unix.Stat_t) Stat {
 	st := Stat{
 		Dev:   uint64(s.Dev),
 		Ino:   s.Ino,
@@ -185,7 +201,7 @@ func hostStatSys(s *syscall.Stat_t) Stat {
 		Nlink: uint64(s.Nlink),
 		Size:  s.Size,
 	}
-	st.Atim, st.Mtim, st.Ctim = statTimes(s)
+	st.Atim, st.Mtim, st.Ctim = s.Atim.Nano(), s.Mtim.Nano(), s.Ctim.Nano()
 	return st
 }
 
@@ -207,10 +223,14 @@ func (h *hostDir) openBeneath(name string, oflag int, perm uint32) (f *os.File, 
 }
 
 // atParentBeneath opens the parent directory with openat2 (O_PATH) and calls fn
-// with it, as atParent does. ok is false when the caller must use os.Root.
+// with it, as atParent does; when the parent is the root itself, fn gets the
+// root's descriptor. ok is false when the caller must use os.Root.
 func (h *hostDir) atParentBeneath(parent, base string, fn func(dirfd int, base string) error) (ok bool, err error) {
-	if h.beneath == nil {
+	switch {
+	case h.beneath == nil:
 		return false, nil
+	case parent == ".":
+		return true, h.beneath.control(func(rootfd int) error { return fn(rootfd, base) })
 	}
 	fd, err := h.beneath.openat(parent, parentOpenFlags, 0)
 	switch {
