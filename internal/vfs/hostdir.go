@@ -48,11 +48,12 @@ import (
 //     Rejecting them outright would cost a walk of every component on every call.
 //   - On Linux and Darwin, Rename, Unlink, Rmdir and Utimens act through the parent
 //     directory, opened by os.Root (or openat2), with renameat, unlinkat and
-//     utimensat (AT_SYMLINK_NOFOLLOW) on the last component alone: they never follow it, so
-//     they are race-free and give POSIX semantics that os.Root lacks (rename over an
-//     empty directory, unlink that never removes a directory, times of a link
-//     itself, UTimeOmit/UTimeNow without reading the times first). Elsewhere they
-//     are emulated with Lstat and os.Root (see hostdir_other.go).
+//     utimensat (AT_SYMLINK_NOFOLLOW) on the last component alone: they never
+//     follow it, so they are race-free and give POSIX semantics that os.Root
+//     lacks (rename over an empty directory, unlink that never removes a
+//     directory, times of a link itself, UTimeOmit/UTimeNow without reading the
+//     times first). Elsewhere they are emulated with Lstat and os.Root (see
+//     hostdir_other.go).
 func NewHostDir(dir string, readOnly bool) (FS, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {

@@ -24,9 +24,9 @@ import (
 // cost a constant number of system calls whatever the depth of the name: Lstat
 // three (openat2, fstat, close), Unlink three (openat2 of the parent, unlinkat,
 // close), OpenFile Lstat's and one openat2; a name in the root itself needs no
-// resolution and saves the openat2 and close. Where
-// openat2 is missing (Linux before 5.6, or a seccomp filter that answers ENOSYS
-// or EPERM), detected once, everything goes through os.Root as on other systems.
+// resolution and saves the openat2 and close. Where openat2 is missing (Linux
+// before 5.6, or a seccomp filter that answers ENOSYS or EPERM), detected once,
+// everything goes through os.Root as on other systems.
 
 // beneathResolve are the RESOLVE_ flags of every openat2 call.
 const beneathResolve = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS
@@ -46,7 +46,7 @@ type hostBeneath struct {
 }
 
 // openat2Works reports whether the kernel lets this process use openat2 with
-// beneathResolve, probed once (probeOpenat2) on the first host directory's
+// beneathResolve, probed once (hostBeneath.probe) on the first host directory's
 // descriptor.
 var (
 	openat2Once  sync.Once
