@@ -20,6 +20,15 @@ import (
 // (the ro* helpers of readonly.go), files open read-only, and their writes give
 // EBADF.
 //
+// On Linux, where the kernel has openat2(2) (5.6 and later, and not refused by a
+// seccomp filter; probed once per process), Lstat, OpenFile and the calls on a
+// parent directory (below) resolve the name in one openat2 with RESOLVE_BENEATH
+// instead of through os.Root, which opens every directory on the way: their cost
+// does not grow with the depth of the path. The kernel refuses every escape that
+// os.Root refuses (".." above the root, an absolute symlink, and also magic links),
+// and the refusal is the same EPERM (see hostdir_beneath_linux.go). Elsewhere, and
+// where openat2 is missing, everything goes through os.Root.
+//
 // The error, when dir cannot be opened, is one line naming it ("host directory
 // /x: no such file or directory") and wraps the host's errno. The caller owns the
 // result and closes it with Close (not part of FS) when the filesystem is no longer
@@ -29,20 +38,22 @@ import (
 //
 //   - The last component is never followed (see FS): OpenFile looks at it with
 //     Lstat first; a symlink gives ELOOP (also with OFlagNoFollow, as O_NOFOLLOW
-//     does), or a Stat-only handle of the link with OFlagPath. Between the Lstat and the open, a concurrent host
-//     process may swap in a link; os.Root then follows it, inside the root only.
-//   - Components before the last are followed by os.Root when they are symlinks
-//     that stay inside the root, where FS says ENOTDIR. The mount table resolves
-//     every component before calling a filesystem, so such links reach a host
-//     directory only through races, and os.Root keeps those inside. Rejecting them
-//     outright would cost a walk of every component on every call.
+//     does), or a Stat-only handle of the link with OFlagPath. Between the Lstat
+//     and the open, a concurrent host process may swap in a link; os.Root then
+//     follows it, inside the root only, and openat2 refuses it (O_NOFOLLOW, ELOOP).
+//   - Components before the last are followed by os.Root (and openat2) when they
+//     are symlinks that stay inside the root, where FS says ENOTDIR. The mount
+//     table resolves every component before calling a filesystem, so such links
+//     reach a host directory only through races, and os.Root keeps those inside.
+//     Rejecting them outright would cost a walk of every component on every call.
 //   - On Linux and Darwin, Rename, Unlink, Rmdir and Utimens act through the parent
-//     directory, opened by os.Root, with renameat, unlinkat and utimensat
-//     (AT_SYMLINK_NOFOLLOW) on the last component alone: they never follow it, so
-//     they are race-free and give POSIX semantics that os.Root lacks (rename over an
-//     empty directory, unlink that never removes a directory, times of a link
-//     itself, UTimeOmit/UTimeNow without reading the times first). Elsewhere they
-//     are emulated with Lstat and os.Root (see hostdir_other.go).
+//     directory, opened by os.Root (or openat2), with renameat, unlinkat and
+//     utimensat (AT_SYMLINK_NOFOLLOW) on the last component alone: they never
+//     follow it, so they are race-free and give POSIX semantics that os.Root
+//     lacks (rename over an empty directory, unlink that never removes a
+//     directory, times of a link itself, UTimeOmit/UTimeNow without reading the
+//     times first). Elsewhere they are emulated with Lstat and os.Root (see
+//     hostdir_other.go).
 func NewHostDir(dir string, readOnly bool) (FS, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -53,21 +64,58 @@ func NewHostDir(dir string, readOnly bool) (FS, error) {
 		return nil, fmt.Errorf("host directory %s: %w", dir, err)
 	}
 	rootEscapeErr() // capture the escape error now, not on the first escape
-	return &hostDir{root: root, readOnly: readOnly}, nil
+	return &hostDir{root: root, beneath: newHostBeneath(root), readOnly: readOnly}, nil
 }
 
 // hostDir is the filesystem NewHostDir returns. It is safe for concurrent use, as
 // os.Root is.
 type hostDir struct {
 	UnimplementedFS
-	root     *os.Root
+	root *os.Root
+	// beneath is Linux's openat2 path (see hostdir_beneath_linux.go), nil where
+	// every call goes through root.
+	beneath  *hostBeneath
 	readOnly bool
 }
 
 var _ FS = (*hostDir)(nil)
 
 // Close closes the host directory; later calls give EBADF. Open files stay usable.
-func (h *hostDir) Close() error { return h.root.Close() }
+func (h *hostDir) Close() error { return errors.Join(h.root.Close(), h.beneath.close()) }
+
+// lstat returns the attributes of the root-relative name itself, with openat2
+// where it can, else through os.Root.
+func (h *hostDir) lstat(name string) (Stat, error) {
+	if st, ok, err := h.lstatBeneath(name); ok {
+		return st, err
+	}
+	fi, err := h.root.Lstat(name)
+	if err != nil {
+		return Stat{}, err
+	}
+	return hostStat(fi), nil
+}
+
+// open opens the root-relative name, with openat2 where it can, else through
+// os.Root.
+func (h *hostDir) open(name string, oflag int, perm fs.FileMode) (*os.File, error) {
+	if f, ok, err := h.openBeneath(name, oflag, uint32(perm&fs.ModePerm)); ok {
+		return f, err
+	}
+	return h.root.OpenFile(name, oflag, perm&fs.ModePerm)
+}
+
+// hostSyscallHook, when set (by tests, before the host directory is used), is
+// called with the name of each system call of the openat2 path and of the *at
+// calls on a parent, to count them.
+var hostSyscallHook func(name string)
+
+// hostCountSyscall calls hostSyscallHook, if set.
+func hostCountSyscall(name string) {
+	if hostSyscallHook != nil {
+		hostSyscallHook(name)
+	}
+}
 
 // hostName converts a guest path ("/a/b", see FS) to a name for os.Root ("a/b",
 // "/" is "."), without joining it to anything: os.Root does the rest. Anything not
@@ -102,7 +150,7 @@ func hostName(p string) (string, Errno) {
 	return name, ESUCCESS
 }
 
-// OpenFile opens path through os.Root (see NewHostDir for symlinks).
+// OpenFile opens path through os.Root or openat2 (see NewHostDir for symlinks).
 func (h *hostDir) OpenFile(path string, flag OFlag, perm fs.FileMode) (File, Errno) {
 	name, errno := hostName(path)
 	if errno != ESUCCESS {
@@ -120,13 +168,13 @@ func (h *hostDir) OpenFile(path string, flag OFlag, perm fs.FileMode) (File, Err
 		flag &^= OFlagCreate
 	}
 
-	fi, err := h.root.Lstat(name)
+	st, err := h.lstat(name)
 	switch {
 	case err == nil:
 		if flag&(OFlagCreate|OFlagExclusive) == OFlagCreate|OFlagExclusive {
 			return nil, EEXIST
 		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
+		if st.Mode.Type() == fs.ModeSymlink {
 			switch {
 			case flag&OFlagDirectory != 0:
 				return nil, ENOTDIR
@@ -135,7 +183,7 @@ func (h *hostDir) OpenFile(path string, flag OFlag, perm fs.FileMode) (File, Err
 			}
 			return &hostPathFile{h: h, name: name}, ESUCCESS
 		}
-		if flag&OFlagDirectory != 0 && !fi.IsDir() {
+		if flag&OFlagDirectory != 0 && !st.Mode.IsDir() {
 			return nil, ENOTDIR
 		}
 		if flag&OFlagPath != 0 {
@@ -176,7 +224,7 @@ func (h *hostDir) OpenFile(path string, flag OFlag, perm fs.FileMode) (File, Err
 	// OFlagAppend is not passed on: O_APPEND would make Pwrite append on Linux and
 	// cannot be turned off for SetAppend; Write emulates it (see hostFile.Write).
 	f.append.Store(flag&OFlagAppend != 0)
-	osf, err := h.root.OpenFile(name, oflag, perm&fs.ModePerm)
+	osf, err := h.open(name, oflag, perm)
 	if err != nil {
 		return nil, hostErrno(err)
 	}
@@ -190,11 +238,11 @@ func (h *hostDir) Lstat(path string) (Stat, Errno) {
 	if errno != ESUCCESS {
 		return Stat{}, errno
 	}
-	fi, err := h.root.Lstat(name)
+	st, err := h.lstat(name)
 	if err != nil {
 		return Stat{}, hostErrno(err)
 	}
-	return hostStat(fi), ESUCCESS
+	return st, ESUCCESS
 }
 
 // Mkdir creates a directory.
@@ -219,11 +267,11 @@ func (h *hostDir) Chmod(path string, perm fs.FileMode) Errno {
 	case h.readOnly:
 		return roChange(h, path)
 	}
-	fi, err := h.root.Lstat(name)
+	st, err := h.lstat(name)
 	switch {
 	case err != nil:
 		return hostErrno(err)
-	case fi.Mode()&fs.ModeSymlink != 0:
+	case st.Mode.Type() == fs.ModeSymlink:
 		return ENOTSUP
 	}
 	return hostErrno(h.root.Chmod(name, perm&fs.ModePerm))
@@ -569,11 +617,11 @@ func (f *hostPathFile) Stat() (Stat, Errno) {
 	if f.closed.Load() {
 		return Stat{}, EBADF
 	}
-	fi, err := f.h.root.Lstat(f.name)
+	st, err := f.h.lstat(f.name)
 	if err != nil {
 		return Stat{}, hostErrno(err)
 	}
-	return hostStat(fi), ESUCCESS
+	return st, ESUCCESS
 }
 
 // Close releases the handle.

@@ -27,6 +27,30 @@ func openHostDir(tb testing.TB, dir string, readOnly bool) *hostDir {
 	return h
 }
 
+// openHostDirRoot is openHostDir with Linux's openat2 path turned off, as where
+// openat2 is missing: every call goes through os.Root.
+func openHostDirRoot(tb testing.TB, dir string, readOnly bool) *hostDir {
+	tb.Helper()
+	fsys, err := NewHostDirOSRoot(dir, readOnly)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := fsys.(*hostDir)
+	tb.Cleanup(func() { h.Close() })
+	return h
+}
+
+// hostDirModes are the two ways a host directory is served: as NewHostDir
+// chooses (openat2 on Linux where the kernel has it), and through os.Root alone.
+// The tests of escapes run on both.
+var hostDirModes = []struct {
+	name string
+	open func(tb testing.TB, dir string, readOnly bool) *hostDir
+}{
+	{"default", openHostDir},
+	{"os.Root", openHostDirRoot},
+}
+
 // mustHost fails the test when a host call for the setup fails.
 func mustHost(tb testing.TB, err error) {
 	tb.Helper()
@@ -89,28 +113,33 @@ func TestNewHostDirErrors(t *testing.T) {
 // TestHostDirClose: after Close the filesystem answers EBADF; open files stay
 // usable.
 func TestHostDirClose(t *testing.T) {
-	dir := t.TempDir()
-	mustHost(t, os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644))
-	fsys, err := NewHostDir(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, errno := fsys.OpenFile("/f", OFlagRead, 0)
-	if errno != ESUCCESS {
-		t.Fatal(errno)
-	}
-	defer f.Close()
-	if err := fsys.(io.Closer).Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, errno := fsys.Lstat("/f"); errno != EBADF {
-		t.Errorf("Lstat after Close = %v, want EBADF", errno)
-	}
-	if _, errno := fsys.OpenFile("/f", OFlagRead, 0); errno != EBADF {
-		t.Errorf("OpenFile after Close = %v, want EBADF", errno)
-	}
-	if n, errno := f.Pread(make([]byte, 8), 0); n != 4 || errno != ESUCCESS {
-		t.Errorf("Pread of a file opened before Close = %d, %v", n, errno)
+	for _, mode := range hostDirModes {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			mustHost(t, os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644))
+			mustHost(t, os.WriteFile(filepath.Join(dir, "g"), []byte("data"), 0o644))
+			fsys := mode.open(t, dir, false)
+			f, errno := fsys.OpenFile("/f", OFlagRead, 0)
+			if errno != ESUCCESS {
+				t.Fatal(errno)
+			}
+			defer f.Close()
+			if err := fsys.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, errno := fsys.Lstat("/f"); errno != EBADF {
+				t.Errorf("Lstat after Close = %v, want EBADF", errno)
+			}
+			if _, errno := fsys.OpenFile("/f", OFlagRead, 0); errno != EBADF {
+				t.Errorf("OpenFile after Close = %v, want EBADF", errno)
+			}
+			if errno := fsys.Unlink("/g"); errno != EBADF {
+				t.Errorf("Unlink after Close = %v, want EBADF", errno)
+			}
+			if n, errno := f.Pread(make([]byte, 8), 0); n != 4 || errno != ESUCCESS {
+				t.Errorf("Pread of a file opened before Close = %d, %v", n, errno)
+			}
+		})
 	}
 }
 

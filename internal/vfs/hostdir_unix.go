@@ -31,8 +31,8 @@ func hostStat(fi fs.FileInfo) Stat {
 	return st
 }
 
-// atParent opens, through os.Root, the parent directory of the root-relative name
-// and calls fn with its descriptor and the last component of name. fn must act on
+// atParent opens, with openat2 where it can (see hostdir_beneath_linux.go), else
+// through os.Root, the parent directory of the root-relative name and calls fn with its descriptor and the last component of name. fn must act on
 // that one component without following it (the *at calls with no flag that would
 // follow, or with AT_SYMLINK_NOFOLLOW): the component has no separator and is never
 // "..", and the parent is inside the root, so nothing fn does leaves it.
@@ -40,6 +40,9 @@ func (h *hostDir) atParent(name string, fn func(dirfd int, base string) error) e
 	parent, base := ".", name
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		parent, base = name[:i], name[i+1:]
+	}
+	if ok, err := h.atParentBeneath(parent, base, fn); ok {
+		return err
 	}
 	d, err := h.root.OpenFile(parent, parentOpenFlags, 0)
 	if err != nil {
@@ -77,6 +80,7 @@ func (h *hostDir) rename(oldName, newName string) Errno {
 // Darwin answers EPERM for a directory; that becomes EISDIR.
 func (h *hostDir) unlink(name string) Errno {
 	err := h.atParent(name, func(fd int, base string) error {
+		hostCountSyscall("unlinkat")
 		return hostRetryEINTR(func() error { return unix.Unlinkat(fd, base, 0) })
 	})
 	if errors.Is(err, syscall.EPERM) {

@@ -24,11 +24,18 @@ import (
 // TestHostDirSymlinks: the filesystem never follows a symlink in the last
 // component, and acts on the link itself.
 func TestHostDirSymlinks(t *testing.T) {
+	for _, mode := range hostDirModes {
+		t.Run(mode.name, func(t *testing.T) { testHostDirSymlinks(t, mode.open) })
+	}
+}
+
+// testHostDirSymlinks is TestHostDirSymlinks with the host directory of open.
+func testHostDirSymlinks(t *testing.T, open func(testing.TB, string, bool) *hostDir) {
 	dir := t.TempDir()
 	mustHost(t, os.WriteFile(filepath.Join(dir, "target"), []byte("data"), 0o644))
 	mustHost(t, os.Mkdir(filepath.Join(dir, "d"), 0o755))
 	mustHost(t, os.WriteFile(filepath.Join(dir, "d", "f"), []byte("in d"), 0o644))
-	h := openHostDir(t, dir, false)
+	h := open(t, dir, false)
 	expect := func(what string, got, want Errno) {
 		t.Helper()
 		if got != want {
@@ -305,11 +312,18 @@ func escapeOps(h *hostDir, via string) []struct {
 // is EPERM, never success outside and never EIO, and nothing outside the root is
 // read, listed or changed.
 func TestHostDirEscapes(t *testing.T) {
+	for _, mode := range hostDirModes {
+		t.Run(mode.name, func(t *testing.T) { testHostDirEscapes(t, mode.open) })
+	}
+}
+
+// testHostDirEscapes is TestHostDirEscapes with the host directory of open.
+func testHostDirEscapes(t *testing.T, open func(testing.TB, string, bool) *hostDir) {
 	for _, tc := range escapeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			base, root := makeEscapeTree(t, tc.fs)
 			before := outsideState(t, base)
-			h := openHostDir(t, root, false)
+			h := open(t, root, false)
 			for _, op := range escapeOps(h, tc.via) {
 				errno, leaked := op.do()
 				if leaked {
@@ -340,9 +354,16 @@ func TestHostDirEscapes(t *testing.T) {
 // TestHostDirEscapeLastComponent: an escaping link as the last component is
 // never followed; operations act on the link, which is inside.
 func TestHostDirEscapeLastComponent(t *testing.T) {
+	for _, mode := range hostDirModes {
+		t.Run(mode.name, func(t *testing.T) { testHostDirEscapeLastComponent(t, mode.open) })
+	}
+}
+
+// testHostDirEscapeLastComponent is TestHostDirEscapeLastComponent with the host directory of open.
+func testHostDirEscapeLastComponent(t *testing.T, open func(testing.TB, string, bool) *hostDir) {
 	base, root := makeEscapeTree(t, []string{"rel => ../OUTSIDE/secret", "abs => $OUT/secret", "dir => ../OUTSIDE"})
 	before := outsideState(t, base)
-	h := openHostDir(t, root, false)
+	h := open(t, root, false)
 	for _, p := range []string{"/rel", "/abs", "/dir"} {
 		if _, errno := h.OpenFile(p, OFlagRead, 0); errno != ELOOP {
 			t.Errorf("OpenFile(%s) = %v, want ELOOP", p, errno)
@@ -381,13 +402,20 @@ func TestHostDirEscapeLastComponent(t *testing.T) {
 // and changing through it: whatever the interleaving, nothing outside is ever
 // read, listed or written, and no operation gives EIO.
 func TestHostDirEscapeRace(t *testing.T) {
+	for _, mode := range hostDirModes {
+		t.Run(mode.name, func(t *testing.T) { testHostDirEscapeRace(t, mode.open) })
+	}
+}
+
+// testHostDirEscapeRace is TestHostDirEscapeRace with the host directory of open.
+func testHostDirEscapeRace(t *testing.T, open func(testing.TB, string, bool) *hostDir) {
 	base, root := makeEscapeTree(t, []string{"d/", "d/secret", "d/sub/", "d/sub/inside-only"})
 	mustHost(t, os.WriteFile(filepath.Join(root, "d", "secret"), []byte("inside"), 0o644))
 	out := filepath.Join(base, "OUTSIDE")
 	mustHost(t, os.Symlink("../OUTSIDE", filepath.Join(root, "rel")))
 	mustHost(t, os.Symlink(out, filepath.Join(root, "abs")))
 	before := outsideState(t, base)
-	h := openHostDir(t, root, false)
+	h := open(t, root, false)
 
 	duration := 500 * time.Millisecond
 	if testing.Short() {

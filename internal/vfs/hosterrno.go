@@ -216,8 +216,16 @@ var rootEscapeErr = sync.OnceValue(func() error {
 	return nil
 })
 
-// isRootEscape reports whether err is os.Root's escape error.
-func isRootEscape(err error) bool { return matchRootEscape(err, rootEscapeErr()) }
+// errHostEscape is the escape error of the openat2 path (see
+// hostdir_beneath_linux.go): the kernel's EXDEV under RESOLVE_BENEATH, the same
+// refusal as os.Root's escape error, and mapped to the same EPERM.
+var errHostEscape = errors.New("path escapes from parent")
+
+// isRootEscape reports whether err is os.Root's escape error, or the openat2
+// path's.
+func isRootEscape(err error) bool {
+	return errors.Is(err, errHostEscape) || matchRootEscape(err, rootEscapeErr())
+}
 
 // matchRootEscape compares err with the captured sentinel, or, without one, looks
 // for the escape error's message.
