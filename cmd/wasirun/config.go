@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
 )
 
 // Configuration follows carolynvs/stingoftheviper: every flag of the running
@@ -49,20 +51,42 @@ import (
 // which every --volume value holds) or a newline (which no shell or CI file
 // writes comfortably); quoting covers the rare value with a comma in it.
 //
-// The file is decoded with go-toml into a map, not through viper: viper links
-// net/http, YAML, dotenv and file-watching packages whose initialisation alone
-// cost about a millisecond of every start, and wasirun used nothing of it that
-// go-toml does not do (BenchmarkStartup measures start-up against the wazero CLI).
+// The values go through a viper instance made for each run (newViper): the
+// config file is its config layer, read with ReadConfig from the file's bytes, and
+// each WASIRUN_ variable of a flag is put in with Set, which viper ranks above the
+// config file. viper is not left to read the environment itself (AutomaticEnv,
+// BindEnv): it would call os.LookupEnv, and the environment is the one given to
+// run. SetEnvPrefix and SetEnvKeyReplacer still say how a variable is named, with
+// envPrefix and envKeyReplacer, which envKey uses too.
+//
+// What viper costs: its package initialisers (and those of what it imports:
+// gotenv, YAML, afero's net/http, cast's html/template, fsnotify) run at every
+// start, about 0.4 ms (GODEBUG=inittrace=1), and it adds about 1.5 MB to the
+// binary; a run's viper instance itself costs microseconds.
 
-// envPrefix starts every environment variable wasirun reads for a flag.
-const envPrefix = "WASIRUN_"
+// envPrefix starts every environment variable wasirun reads for a flag, followed
+// by '_' (viper's SetEnvPrefix adds it).
+const envPrefix = "WASIRUN"
 
 // configEnv names the config file when --config is not given.
-const configEnv = envPrefix + "CONFIG"
+const configEnv = envPrefix + "_CONFIG"
+
+// envKeyReplacer turns a flag name into the rest of its variable's name.
+var envKeyReplacer = strings.NewReplacer("-", "_")
 
 // envKey returns the environment variable for a flag: cache-dir -> WASIRUN_CACHE_DIR.
 func envKey(flagName string) string {
-	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+	return strings.ToUpper(envPrefix + "_" + envKeyReplacer.Replace(flagName))
+}
+
+// newViper returns the viper instance of one run, empty: no config file, no
+// environment.
+func newViper() *viper.Viper {
+	v := viper.New()
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(envKeyReplacer)
+	v.SetConfigType("toml")
+	return v
 }
 
 // notConfigurable reports whether a flag is left alone by the environment and the
@@ -110,67 +134,50 @@ func configPath(cmd *cobra.Command, flagValue string, getenv func(string) string
 	return defaultConfigPath(getenv), false
 }
 
-// config is a decoded config file: its keys, lower-cased as flag names are, and
-// their TOML values.
-type config map[string]any
-
-// loadConfig reads the TOML config file at path. It returns nil and no error when
-// path is "", or when the file is missing and was not named explicitly. Errors are
-// one line that names the file.
-func loadConfig(path string, explicit bool) (config, error) {
+// loadConfig reads the TOML config file at path into v. It reads nothing, and
+// returns false and no error, when path is "", or when the file is missing and was
+// not named explicitly. Errors are one line that names the file.
+func loadConfig(v *viper.Viper, path string, explicit bool) (loaded bool, err error) {
 	if path == "" {
-		return nil, nil
+		return false, nil
 	}
+	// viper's own ReadInConfig would look the file up through afero and name it
+	// in no error; reading it here keeps the messages of a missing file, a
+	// directory and a malformed file ours.
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+			return false, nil
 		}
 		var pathErr *fs.PathError
 		if errors.As(err, &pathErr) {
 			err = pathErr.Err // the path is in our own prefix
 		}
-		return nil, fmt.Errorf("config file %s: %w", path, err)
+		return false, fmt.Errorf("config file %s: %w", path, err)
 	}
-	var raw map[string]any
-	if err := toml.Unmarshal(data, &raw); err != nil {
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 		var decodeErr *toml.DecodeError
 		if errors.As(err, &decodeErr) {
 			row, _ := decodeErr.Position()
-			return nil, fmt.Errorf("config file %s: line %d: %s", path, row, oneLine(decodeErr.Error()))
+			return false, fmt.Errorf("config file %s: line %d: %s", path, row, oneLine(decodeErr.Error()))
 		}
-		return nil, fmt.Errorf("config file %s: %w", path, err)
-	}
-	c := make(config, len(raw))
-	for k, v := range raw {
-		c[strings.ToLower(k)] = v
-	}
-	return c, nil
-}
-
-// keys lists the file's keys; those of a nested table come out as "table.key".
-func (c config) keys() []string {
-	var out []string
-	var walk func(prefix string, m map[string]any)
-	walk = func(prefix string, m map[string]any) {
-		for k, v := range m {
-			k = prefix + strings.ToLower(k)
-			if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
-				walk(k+".", sub)
-				continue
-			}
-			out = append(out, k)
+		var parseErr viper.ConfigParseError // "While parsing config: ..."
+		if errors.As(err, &parseErr) && parseErr.Unwrap() != nil {
+			err = parseErr.Unwrap()
 		}
+		return false, fmt.Errorf("config file %s: %w", path, err)
 	}
-	walk("", c)
-	return out
+	return true, nil
 }
 
 // checkConfigKeys returns an error naming every key of the config file that is not
 // the name of a flag of some command under root, so that a typo does not go
 // unnoticed. A key may belong to another command than the one running: one file
 // serves them all.
-func checkConfigKeys(c config, root *cobra.Command) error {
+//
+// v holds the config file and nothing else yet: its keys are the file's, those of
+// a nested table as "table.key" (an empty table has none).
+func checkConfigKeys(v *viper.Viper, root *cobra.Command) error {
 	known := map[string]bool{}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -188,7 +195,7 @@ func checkConfigKeys(c config, root *cobra.Command) error {
 	walk(root)
 
 	var unknown []string
-	for _, k := range c.keys() { // nested tables come out as "table.key": also unknown
+	for _, k := range v.AllKeys() { // nested tables come out as "table.key": also unknown
 		if !known[k] {
 			unknown = append(unknown, strconv.Quote(k))
 		}
@@ -204,35 +211,52 @@ func checkConfigKeys(c config, root *cobra.Command) error {
 	}
 }
 
+// setEnv puts into v, with Set, the value of every configurable flag of flags
+// that the environment (getenv) holds, and returns the names of those flags. An
+// empty variable counts as unset.
+func setEnv(v *viper.Viper, flags *pflag.FlagSet, getenv func(string) string) (fromEnv map[string]bool) {
+	flags.VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed || notConfigurable(fl) {
+			return
+		}
+		if val := getenv(envKey(fl.Name)); val != "" {
+			if fromEnv == nil {
+				fromEnv = map[string]bool{}
+			}
+			v.Set(fl.Name, val)
+			fromEnv[fl.Name] = true
+		}
+	})
+	return fromEnv
+}
+
 // fillFlags sets every flag of flags that the user did not set on the command line
-// from the environment (getenv) or, failing that, from the config file c (nil when
-// there is none; path names it in errors). An empty environment variable counts as
-// unset. flags is a command's Flags() after parsing, which holds its inherited
-// flags too.
+// from v: the environment's value (the flags named in fromEnv) or, failing that,
+// the config file's (path names it in errors). flags is a command's Flags() after
+// parsing, which holds its inherited flags too.
 //
 // When lenient is set, a value of the config file that a flag refuses is skipped
 // instead of stopping everything: the flag keeps its default, and the first such
 // error comes back as skipped. A value from the environment is never skipped.
-func fillFlags(flags *pflag.FlagSet, getenv func(string) string, c config, path string, lenient bool) (skipped, err error) {
+func fillFlags(flags *pflag.FlagSet, v *viper.Viper, fromEnv map[string]bool, path string, lenient bool) (skipped, err error) {
 	flags.VisitAll(func(fl *pflag.Flag) { // sorted by name: the first error is always the same
-		if err != nil || fl.Changed || notConfigurable(fl) {
+		if err != nil || fl.Changed || notConfigurable(fl) || !v.IsSet(fl.Name) {
 			return
 		}
-		if val := getenv(envKey(fl.Name)); val != "" {
-			if e := setFlag(flags, fl, val); e != nil {
+		val := v.Get(fl.Name)
+		if fromEnv[fl.Name] {
+			if e := setFlag(flags, fl, fmt.Sprint(val)); e != nil {
 				err = fmt.Errorf("%s: %w", envKey(fl.Name), e)
 			}
 			return
 		}
-		if val, ok := c[fl.Name]; ok {
-			if e := setFlagFromConfig(flags, fl, val); e != nil {
-				e = fmt.Errorf("config file %s: %s: %w", path, fl.Name, e)
-				switch {
-				case !lenient:
-					err = e
-				case skipped == nil:
-					skipped = e
-				}
+		if e := setFlagFromConfig(flags, fl, val); e != nil {
+			e = fmt.Errorf("config file %s: %s: %w", path, fl.Name, e)
+			switch {
+			case !lenient:
+				err = e
+			case skipped == nil:
+				skipped = e
 			}
 		}
 	})

@@ -128,6 +128,11 @@ func TestConfigPrecedence(t *testing.T) {
 			want:   map[string]string{"log-level": "info"},
 		},
 		{
+			name:   "keys are case-insensitive",
+			config: "Log-Level = \"info\"\nCACHE-DIR = \"/cfg\"\n",
+			want:   map[string]string{"log-level": "info", "cache-dir": "/cfg"},
+		},
+		{
 			name: "values are case-insensitive",
 			env:  []string{"WASIRUN_LOG_LEVEL=DEBUG", "WASIRUN_LOG_FORMAT=Json"},
 			want: map[string]string{"log-level": "debug", "log-format": "json"},
@@ -290,6 +295,27 @@ func TestConfigPrecedence(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConfigIgnoresProcessEnvironment: the WASIRUN_ variables come from the
+// environment given to run, never from the process's: viper, which would read
+// os.LookupEnv if asked to (AutomaticEnv, BindEnv), is only given values. Not
+// parallel: it sets the process's environment.
+func TestConfigIgnoresProcessEnvironment(t *testing.T) {
+	t.Setenv("WASIRUN_LOG_LEVEL", "loud")
+	t.Setenv("WASIRUN_CACHE_DIR", "/process")
+	t.Setenv("WASIRUN_CONFIG", filepath.Join(t.TempDir(), "nope.toml"))
+	got := map[string]string{}
+	_, stderr, code := runTest(t, append(hermeticEnv(t), "WASIRUN_JOBS=3"), probe(got), "probe")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit code %d, stderr %q; want 0 and nothing", code, stderr)
+	}
+	want := map[string]string{"log-level": "warn", "cache-dir": "/default-cache", "jobs": "3"}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
 	}
 }
 

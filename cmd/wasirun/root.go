@@ -152,7 +152,8 @@ func addCompletions(root *cobra.Command) *cobra.Command {
 }
 
 // persistentPreRun runs before every command: it fills unset flags from the
-// environment and the config file, then puts the logger in the command's context.
+// environment and the config file (through a viper instance of its own), then puts
+// the logger in the command's context.
 //
 // A default config file (one the user did not name with --config or
 // WASIRUN_CONFIG) with a mistake in it is an error naming the file, except for
@@ -162,8 +163,9 @@ func addCompletions(root *cobra.Command) *cobra.Command {
 func persistentPreRun(cmd *cobra.Command, f *factory, opts *rootOptions) error {
 	path, explicit := configPath(cmd, opts.ConfigFile, f.Getenv)
 	lenient := !explicit && needsNoConfig(cmd)
-	v, cfgErr := loadConfig(path, explicit)
-	if cfgErr == nil && v != nil {
+	v := newViper()
+	loaded, cfgErr := loadConfig(v, path, explicit)
+	if cfgErr == nil && loaded {
 		// The root of a run holds only "run" (newCmdRootFor), to which the keys
 		// of other commands (json = true) are unknown: the whole tree, built only
 		// then, has the last word.
@@ -177,9 +179,10 @@ func persistentPreRun(cmd *cobra.Command, f *factory, opts *rootOptions) error {
 		if !lenient {
 			return cfgErr
 		}
-		v = nil
+		v, loaded = newViper(), false // go on with the environment alone
 	}
-	skipped, err := fillFlags(cmd.Flags(), f.Getenv, v, path, lenient)
+	fromEnv := setEnv(v, cmd.Flags(), f.Getenv)
+	skipped, err := fillFlags(cmd.Flags(), v, fromEnv, path, lenient)
 	if err != nil {
 		return err
 	}
@@ -199,7 +202,7 @@ func persistentPreRun(cmd *cobra.Command, f *factory, opts *rootOptions) error {
 	logger.Debug().
 		Str("command", cmd.CommandPath()).
 		Str("config", path).
-		Bool("config_loaded", v != nil).
+		Bool("config_loaded", loaded).
 		Msg("starting")
 	return nil
 }
