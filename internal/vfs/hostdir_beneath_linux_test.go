@@ -51,8 +51,9 @@ func countHostSyscalls(fn func()) []string {
 	return calls
 }
 
-// TestHostDirSyscallsFlat: Lstat, OpenFile and Unlink make the same system calls
-// at depth 5 and 20 (and fewer at depth 1, where a name needs no resolution).
+// TestHostDirSyscallsFlat: Lstat, OpenFile, Mkdir, Symlink, Readlink, Link and
+// Unlink make the same system calls at depth 5 and 20 (and fewer at depth 1,
+// where a name needs no resolution).
 // The os.Root of the filesystem is closed first, so that a call that went
 // through it (whose cost grows with the depth, and which the hook does not see)
 // would fail instead of going uncounted.
@@ -63,6 +64,10 @@ func TestHostDirSyscallsFlat(t *testing.T) {
 		"OpenFile read":   {"openat2", "fstat", "close", "openat2"},
 		"OpenFile create": {"openat2", "openat2"}, // Lstat's open fails with ENOENT
 		"OpenFile path":   {"openat2", "fstat", "close"},
+		"Mkdir":           {"openat2", "mkdirat", "close"},
+		"Symlink":         {"openat2", "symlinkat", "close"},
+		"Readlink":        {"openat2", "readlinkat", "close"},
+		"Link":            {"openat2", "openat2", "linkat", "close", "close"},
 		"Unlink":          {"openat2", "unlinkat", "close"},
 	}
 	wantTop := map[string][]string{
@@ -70,6 +75,10 @@ func TestHostDirSyscallsFlat(t *testing.T) {
 		"OpenFile read":   {"fstatat", "openat2"},
 		"OpenFile create": {"fstatat", "openat2"},
 		"OpenFile path":   {"fstatat"},
+		"Mkdir":           {"mkdirat"},
+		"Symlink":         {"symlinkat"},
+		"Readlink":        {"readlinkat"},
+		"Link":            {"linkat"},
 		"Unlink":          {"unlinkat"},
 	}
 	for _, d := range hostDepths {
@@ -106,9 +115,19 @@ func TestHostDirSyscallsFlat(t *testing.T) {
 				}
 				return errno
 			},
+			"Mkdir":   func() Errno { return h.Mkdir(p+"-dir", 0o755) },
+			"Symlink": func() Errno { return h.Symlink("target", p+"-sym") },
+			"Readlink": func() Errno {
+				target, errno := h.Readlink(p + "-sym")
+				if errno == ESUCCESS && target != "target" {
+					t.Errorf("depth %d: Readlink = %q, want %q", d, target, "target")
+				}
+				return errno
+			},
+			"Link":   func() Errno { return h.Link(p, p+"-link") },
 			"Unlink": func() Errno { return h.Unlink(p) },
 		}
-		for _, name := range []string{"Lstat", "OpenFile read", "OpenFile create", "OpenFile path", "Unlink"} {
+		for _, name := range []string{"Lstat", "OpenFile read", "OpenFile create", "OpenFile path", "Mkdir", "Symlink", "Readlink", "Link", "Unlink"} {
 			var errno Errno
 			got := countHostSyscalls(func() { errno = ops[name]() })
 			if errno != ESUCCESS {
@@ -120,6 +139,13 @@ func TestHostDirSyscallsFlat(t *testing.T) {
 			if !slices.Equal(got, want[name]) {
 				t.Errorf("depth %d: %s made %q, want %q", d, name, got, want[name])
 			}
+		}
+		host := filepath.Join(dir, filepath.FromSlash(p))
+		if fi, err := os.Lstat(host + "-dir"); err != nil || !fi.IsDir() {
+			t.Errorf("depth %d: Mkdir made %v, %v", d, fi, err)
+		}
+		if fi, err := os.Lstat(host + "-link"); err != nil || fi.Size() != int64(len("deep")) {
+			t.Errorf("depth %d: Link made %v, %v", d, fi, err)
 		}
 	}
 }
@@ -196,6 +222,18 @@ func TestHostDirOpenat2Retry(t *testing.T) {
 		t.Errorf("OpenFile with EAGAIN = %v", errno)
 	} else {
 		f.Close()
+	}
+	if errno := h.Mkdir(p+"-dir", 0o755); errno != ESUCCESS {
+		t.Errorf("Mkdir with EAGAIN = %v", errno)
+	}
+	if errno := h.Symlink("target", p+"-sym"); errno != ESUCCESS {
+		t.Errorf("Symlink with EAGAIN = %v", errno)
+	}
+	if target, errno := h.Readlink(p + "-sym"); errno != ESUCCESS || target != "target" {
+		t.Errorf("Readlink with EAGAIN = %q, %v", target, errno)
+	}
+	if errno := h.Link(p, p+"-link"); errno != ESUCCESS {
+		t.Errorf("Link with EAGAIN = %v", errno)
 	}
 	if errno := h.Unlink(p); errno != ESUCCESS {
 		t.Errorf("Unlink with EAGAIN = %v", errno)

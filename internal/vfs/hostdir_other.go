@@ -5,6 +5,7 @@ package vfs
 import (
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -42,6 +43,30 @@ func (h *hostDir) rename(oldName, newName string) Errno {
 		}
 	}
 	return hostErrno(h.root.Rename(oldName, newName))
+}
+
+// mkdir is os.Root.Mkdir.
+func (h *hostDir) mkdir(name string, perm fs.FileMode) Errno {
+	return hostErrno(h.root.Mkdir(name, perm))
+}
+
+// symlink is os.Root.Symlink.
+func (h *hostDir) symlink(target, name string) Errno {
+	return hostErrno(h.root.Symlink(target, name))
+}
+
+// readlink is os.Root.Readlink, the target with forward slashes.
+func (h *hostDir) readlink(name string) (string, Errno) {
+	target, err := h.root.Readlink(name)
+	if err != nil {
+		return "", hostErrno(err)
+	}
+	return filepath.ToSlash(target), ESUCCESS
+}
+
+// link is os.Root.Link.
+func (h *hostDir) link(oldName, newName string) Errno {
+	return hostErrno(h.root.Link(oldName, newName))
 }
 
 // unlink removes a non-directory, checked with Lstat first (os.Root.Remove removes
