@@ -259,7 +259,10 @@ func (h *hostDir) Mkdir(path string, perm fs.FileMode) Errno {
 }
 
 // Chmod changes the permission bits of path; a symlink's own are ENOTSUP, as
-// lchmod on Linux (os.Root.Chmod would follow it).
+// lchmod on Linux. Where Linux has fchmodat2 (6.6 and later), that is one call
+// on the parent that never follows the last component (see chmodNoFollow);
+// elsewhere Lstat refuses a symlink and os.Root.Chmod, which would follow one
+// swapped in since but only inside the root, does the change.
 func (h *hostDir) Chmod(path string, perm fs.FileMode) Errno {
 	name, errno := hostName(path)
 	switch {
@@ -267,6 +270,9 @@ func (h *hostDir) Chmod(path string, perm fs.FileMode) Errno {
 		return errno
 	case h.readOnly:
 		return roChange(h, path)
+	}
+	if ok, errno := h.chmodNoFollow(name, perm&fs.ModePerm); ok {
+		return errno
 	}
 	st, err := h.lstat(name)
 	switch {

@@ -137,3 +137,7 @@ func hostTimes(st Stat, atim, mtim int64) (time.Time, time.Time) {
 
 // readDir appends the directory's entries to list (inode numbers 0).
 func (f *hostFile) readDir(list []Dirent) ([]Dirent, error) { return f.readDirGeneric(list) }
+
+// chmodNoFollow is Linux's fchmodat2 path (see hostdir_linux.go); here Chmod
+// goes through Lstat and os.Root.
+func (*hostDir) chmodNoFollow(string, fs.FileMode) (bool, Errno) { return false, ESUCCESS }
