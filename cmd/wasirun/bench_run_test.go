@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -248,4 +249,56 @@ func BenchmarkVolumeRead(b *testing.B) {
 		contender{"wazero", func(cache string) []string {
 			return []string{wazero, "run", "-cachedir", cache, "-mount", data + ":/data", probe, "readall", "/data"}
 		}, want})
+}
+
+// hostStatOpens is how many times the "cat" case of BenchmarkHostStat opens the
+// file in one process.
+const hostStatOpens = 200
+
+// BenchmarkHostStat: the probe looks at a file at depth 1, 5 and 20 ("/h/d1/.../f",
+// the depth counted below the mount) of a host directory mapped at /h, in both
+// CLIs. The probe has no sub-command that repeats a stat, so "stat" times whole
+// processes doing one stat each: start-up plus one resolution, which the
+// start-up dominates. "cat" opens and reads the same file 200 times in one
+// process (probe cat PATH PATH ...), so that the resolutions show:
+//
+//	go test -run '^$' -bench 'HostStat' -benchtime 30x ./cmd/wasirun
+func BenchmarkHostStat(b *testing.B) {
+	wasirun, wazero := benchTools(b)
+	probe := testguest.Build(b, "probe")
+	for _, depth := range []int{1, 5, 20} {
+		dir := b.TempDir()
+		comps := []string{}
+		for i := 1; i < depth; i++ {
+			comps = append(comps, fmt.Sprintf("d%d", i))
+		}
+		host := filepath.Join(append([]string{dir}, comps...)...)
+		if err := os.MkdirAll(host, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		// 0600: the mode Go's wasip1 port reports for any file when the host
+		// gives no permission bits, so that both print the same line.
+		if err := os.WriteFile(filepath.Join(host, "f"), []byte("deep"), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		guest := "/h/" + strings.Join(append(comps, "f"), "/")
+		for _, c := range []struct {
+			name string
+			args []string
+			want string
+		}{
+			{"stat", []string{"stat", guest}, "f 4 file 0600\n"},
+			{"cat", append([]string{"cat"}, slices.Repeat([]string{guest}, hostStatOpens)...), strings.Repeat("deep", hostStatOpens)},
+		} {
+			b.Run(fmt.Sprintf("%s/depth=%d", c.name, depth), func(b *testing.B) {
+				compare(b, false,
+					contender{"wasirun", func(cache string) []string {
+						return append([]string{wasirun, "run", "--cache-dir", cache, "--volume", dir + ":/h", probe}, c.args...)
+					}, c.want},
+					contender{"wazero", func(cache string) []string {
+						return append([]string{wazero, "run", "-cachedir", cache, "-mount", dir + ":/h", probe}, c.args...)
+					}, c.want})
+			})
+		}
+	}
 }

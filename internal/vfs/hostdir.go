@@ -46,14 +46,15 @@ import (
 //     table resolves every component before calling a filesystem, so such links
 //     reach a host directory only through races, and os.Root keeps those inside.
 //     Rejecting them outright would cost a walk of every component on every call.
-//   - On Linux and Darwin, Rename, Unlink, Rmdir and Utimens act through the parent
-//     directory, opened by os.Root (or openat2), with renameat, unlinkat and
-//     utimensat (AT_SYMLINK_NOFOLLOW) on the last component alone: they never
-//     follow it, so they are race-free and give POSIX semantics that os.Root
-//     lacks (rename over an empty directory, unlink that never removes a
-//     directory, times of a link itself, UTimeOmit/UTimeNow without reading the
-//     times first). Elsewhere they are emulated with Lstat and os.Root (see
-//     hostdir_other.go).
+//   - On Linux and Darwin, Rename, Unlink, Rmdir, Utimens, Mkdir, Symlink,
+//     Readlink and Link act through the parent directory (two for Rename and
+//     Link), opened by os.Root (or openat2), with renameat, unlinkat, utimensat
+//     (AT_SYMLINK_NOFOLLOW), mkdirat, symlinkat, readlinkat and linkat (no
+//     AT_SYMLINK_FOLLOW) on the last component alone: they never follow it, so
+//     they are race-free and give POSIX semantics that os.Root lacks (rename
+//     over an empty directory, unlink that never removes a directory, times of a
+//     link itself, UTimeOmit/UTimeNow without reading the times first).
+//     Elsewhere they are emulated with Lstat and os.Root (see hostdir_other.go).
 func NewHostDir(dir string, readOnly bool) (FS, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -254,11 +255,14 @@ func (h *hostDir) Mkdir(path string, perm fs.FileMode) Errno {
 	case h.readOnly:
 		return roCreate(h, path)
 	}
-	return hostErrno(h.root.Mkdir(name, perm&fs.ModePerm))
+	return h.mkdir(name, perm&fs.ModePerm)
 }
 
 // Chmod changes the permission bits of path; a symlink's own are ENOTSUP, as
-// lchmod on Linux (os.Root.Chmod would follow it).
+// lchmod on Linux. Where Linux has fchmodat2 (6.6 and later), that is one call
+// on the parent that never follows the last component (see chmodNoFollow);
+// elsewhere Lstat refuses a symlink and os.Root.Chmod, which would follow one
+// swapped in since but only inside the root, does the change.
 func (h *hostDir) Chmod(path string, perm fs.FileMode) Errno {
 	name, errno := hostName(path)
 	switch {
@@ -266,6 +270,9 @@ func (h *hostDir) Chmod(path string, perm fs.FileMode) Errno {
 		return errno
 	case h.readOnly:
 		return roChange(h, path)
+	}
+	if ok, errno := h.chmodNoFollow(name, perm&fs.ModePerm); ok {
+		return errno
 	}
 	st, err := h.lstat(name)
 	switch {
@@ -336,12 +343,12 @@ func (h *hostDir) Link(oldPath, newPath string) Errno {
 	case h.readOnly:
 		return roLink(h, oldPath, newPath)
 	}
-	return hostErrno(h.root.Link(oldName, newName))
+	return h.link(oldName, newName)
 }
 
-// Symlink creates linkPath with the target text as given: os.Root refuses, when
-// it meets the link later, a target that leaves the root, and the mount table
-// resolves guest paths itself.
+// Symlink creates linkPath with the target text as given: os.Root and openat2
+// refuse, when they meet the link later, a target that leaves the root, and the
+// mount table resolves guest paths itself.
 func (h *hostDir) Symlink(target, linkPath string) Errno {
 	name, errno := hostName(linkPath)
 	switch {
@@ -350,7 +357,7 @@ func (h *hostDir) Symlink(target, linkPath string) Errno {
 	case h.readOnly:
 		return roCreate(h, linkPath)
 	}
-	return hostErrno(h.root.Symlink(target, name))
+	return h.symlink(target, name)
 }
 
 // Readlink returns the target text of the symlink at path (EINVAL for another
@@ -360,14 +367,7 @@ func (h *hostDir) Readlink(path string) (string, Errno) {
 	if errno != ESUCCESS {
 		return "", errno
 	}
-	target, err := h.root.Readlink(name)
-	if err != nil {
-		return "", hostErrno(err)
-	}
-	if runtime.GOOS == "windows" {
-		target = filepath.ToSlash(target)
-	}
-	return target, ESUCCESS
+	return h.readlink(name)
 }
 
 // Utimens sets the times of path itself (see NewHostDir).

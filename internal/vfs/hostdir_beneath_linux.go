@@ -20,11 +20,14 @@ import (
 // hostErrno maps to EPERM as it maps os.Root's escape error. Symlinks that stay
 // inside are followed before the last component, as os.Root does.
 //
-// Lstat, OpenFile and the *at calls on a parent (Unlink, Rmdir, Rename, Utimens)
-// cost a constant number of system calls whatever the depth of the name: Lstat
-// three (openat2, fstat, close), Unlink three (openat2 of the parent, unlinkat,
-// close), OpenFile Lstat's and one openat2; a name in the root itself needs no
-// resolution and saves the openat2 and close. Where openat2 is missing (Linux
+// Lstat, OpenFile and the *at calls on a parent (Unlink, Rmdir, Rename, Utimens,
+// Mkdir, Symlink, Readlink, Link) cost a constant number of system calls whatever
+// the depth of the name: Lstat three (openat2, fstat, close), Unlink three
+// (openat2 of the parent, unlinkat, close) and so Mkdir, Symlink and Readlink,
+// Link five (two parents), OpenFile Lstat's and one openat2; a name in the root
+// itself needs no resolution and saves the openat2 and close. Chmod is three
+// (openat2, fchmodat2, close) where the kernel has fchmodat2 (Linux 6.6, see
+// chmodNoFollow), else Lstat's and os.Root.Chmod's. Where openat2 is missing (Linux
 // before 5.6, or a seccomp filter that answers ENOSYS or EPERM), detected once,
 // everything goes through os.Root as on other systems.
 

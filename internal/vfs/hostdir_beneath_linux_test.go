@@ -1,11 +1,13 @@
 package vfs
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -51,8 +53,9 @@ func countHostSyscalls(fn func()) []string {
 	return calls
 }
 
-// TestHostDirSyscallsFlat: Lstat, OpenFile and Unlink make the same system calls
-// at depth 5 and 20 (and fewer at depth 1, where a name needs no resolution).
+// TestHostDirSyscallsFlat: Lstat, OpenFile, Mkdir, Symlink, Readlink, Link,
+// Chmod (where the kernel has fchmodat2) and Unlink make the same system calls at depth 5 and 20 (and fewer at depth 1,
+// where a name needs no resolution).
 // The os.Root of the filesystem is closed first, so that a call that went
 // through it (whose cost grows with the depth, and which the hook does not see)
 // would fail instead of going uncounted.
@@ -63,6 +66,11 @@ func TestHostDirSyscallsFlat(t *testing.T) {
 		"OpenFile read":   {"openat2", "fstat", "close", "openat2"},
 		"OpenFile create": {"openat2", "openat2"}, // Lstat's open fails with ENOENT
 		"OpenFile path":   {"openat2", "fstat", "close"},
+		"Mkdir":           {"openat2", "mkdirat", "close"},
+		"Symlink":         {"openat2", "symlinkat", "close"},
+		"Readlink":        {"openat2", "readlinkat", "close"},
+		"Link":            {"openat2", "openat2", "linkat", "close", "close"},
+		"Chmod":           {"openat2", "fchmodat2", "close"},
 		"Unlink":          {"openat2", "unlinkat", "close"},
 	}
 	wantTop := map[string][]string{
@@ -70,7 +78,16 @@ func TestHostDirSyscallsFlat(t *testing.T) {
 		"OpenFile read":   {"fstatat", "openat2"},
 		"OpenFile create": {"fstatat", "openat2"},
 		"OpenFile path":   {"fstatat"},
+		"Mkdir":           {"mkdirat"},
+		"Symlink":         {"symlinkat"},
+		"Readlink":        {"readlinkat"},
+		"Link":            {"linkat"},
+		"Chmod":           {"fchmodat2"},
 		"Unlink":          {"unlinkat"},
+	}
+	opNames := []string{"Lstat", "OpenFile read", "OpenFile create", "OpenFile path", "Mkdir", "Symlink", "Readlink", "Link", "Chmod", "Unlink"}
+	if !haveFchmodat2(t) {
+		opNames = slices.DeleteFunc(opNames, func(s string) bool { return s == "Chmod" })
 	}
 	for _, d := range hostDepths {
 		want := wantDeep
@@ -106,9 +123,20 @@ func TestHostDirSyscallsFlat(t *testing.T) {
 				}
 				return errno
 			},
+			"Mkdir":   func() Errno { return h.Mkdir(p+"-dir", 0o755) },
+			"Symlink": func() Errno { return h.Symlink("target", p+"-sym") },
+			"Readlink": func() Errno {
+				target, errno := h.Readlink(p + "-sym")
+				if errno == ESUCCESS && target != "target" {
+					t.Errorf("depth %d: Readlink = %q, want %q", d, target, "target")
+				}
+				return errno
+			},
+			"Link":   func() Errno { return h.Link(p, p+"-link") },
+			"Chmod":  func() Errno { return h.Chmod(p, 0o600) },
 			"Unlink": func() Errno { return h.Unlink(p) },
 		}
-		for _, name := range []string{"Lstat", "OpenFile read", "OpenFile create", "OpenFile path", "Unlink"} {
+		for _, name := range opNames {
 			var errno Errno
 			got := countHostSyscalls(func() { errno = ops[name]() })
 			if errno != ESUCCESS {
@@ -120,6 +148,13 @@ func TestHostDirSyscallsFlat(t *testing.T) {
 			if !slices.Equal(got, want[name]) {
 				t.Errorf("depth %d: %s made %q, want %q", d, name, got, want[name])
 			}
+		}
+		host := filepath.Join(dir, filepath.FromSlash(p))
+		if fi, err := os.Lstat(host + "-dir"); err != nil || !fi.IsDir() {
+			t.Errorf("depth %d: Mkdir made %v, %v", d, fi, err)
+		}
+		if fi, err := os.Lstat(host + "-link"); err != nil || fi.Size() != int64(len("deep")) {
+			t.Errorf("depth %d: Link made %v, %v", d, fi, err)
 		}
 	}
 }
@@ -197,6 +232,18 @@ func TestHostDirOpenat2Retry(t *testing.T) {
 	} else {
 		f.Close()
 	}
+	if errno := h.Mkdir(p+"-dir", 0o755); errno != ESUCCESS {
+		t.Errorf("Mkdir with EAGAIN = %v", errno)
+	}
+	if errno := h.Symlink("target", p+"-sym"); errno != ESUCCESS {
+		t.Errorf("Symlink with EAGAIN = %v", errno)
+	}
+	if target, errno := h.Readlink(p + "-sym"); errno != ESUCCESS || target != "target" {
+		t.Errorf("Readlink with EAGAIN = %q, %v", target, errno)
+	}
+	if errno := h.Link(p, p+"-link"); errno != ESUCCESS {
+		t.Errorf("Link with EAGAIN = %v", errno)
+	}
 	if errno := h.Unlink(p); errno != ESUCCESS {
 		t.Errorf("Unlink with EAGAIN = %v", errno)
 	}
@@ -259,5 +306,69 @@ func TestHostDirOpenNoFollow(t *testing.T) {
 	}
 	if opens != 2 {
 		t.Errorf("%d openat2 calls, want 2", opens)
+	}
+}
+
+// haveFchmodat2 asks the kernel directly, not through the code under test,
+// whether it has fchmodat2 (Linux 6.6): an unknown flag is EINVAL there.
+func haveFchmodat2(t *testing.T) bool {
+	t.Helper()
+	p, err := unix.BytePtrFromString(".")
+	mustHost(t, err)
+	cwd := unix.AT_FDCWD
+	_, _, e := unix.Syscall6(unix.SYS_FCHMODAT2, uintptr(cwd), uintptr(unsafe.Pointer(p)), 0, 1<<30, 0, 0)
+	return e == unix.EINVAL
+}
+
+// TestHostDirChmodPaths: Chmod changes a file (one without read permission
+// too), refuses a symlink with ENOTSUP and an escape with EPERM, and changes
+// nothing outside, with fchmodat2 and where it is missing (ENOSYS before Linux
+// 6.6, ENOSYS or EPERM from a seccomp filter), on both paths of the parent.
+func TestHostDirChmodPaths(t *testing.T) {
+	reset := func() {
+		fchmodat2Once = sync.Once{}
+		fchmodat2Works = false
+	}
+	t.Cleanup(reset) // the next Chmod probes the real fchmodat2 again
+	saved := hostFchmodat2
+	for _, tc := range []struct {
+		name    string
+		missing unix.Errno // what the replaced fchmodat2 answers; 0: the real one
+	}{{"fchmodat2", 0}, {"ENOSYS", unix.ENOSYS}, {"EPERM", unix.EPERM}} {
+		if tc.missing == 0 && !haveFchmodat2(t) {
+			continue
+		}
+		for _, mode := range hostDirModes {
+			t.Run(tc.name+"/"+mode.name, func(t *testing.T) {
+				reset()
+				if tc.missing != 0 {
+					hostFchmodat2 = func(int, string, uint32, int) error { return tc.missing }
+					t.Cleanup(func() { hostFchmodat2 = saved })
+				}
+				base, root := makeEscapeTree(t, []string{"d/f", "d/noread", "rel => ../OUTSIDE/secret", "link => ../OUTSIDE"})
+				mustHost(t, os.Chmod(filepath.Join(root, "d", "noread"), 0))
+				before := outsideState(t, base)
+				h := mode.open(t, root, false)
+				var errnos []Errno
+				calls := countHostSyscalls(func() {
+					errnos = []Errno{h.Chmod("/d/f", 0o600), h.Chmod("/d/noread", 0o640), h.Chmod("/rel", 0o777), h.Chmod("/link/secret", 0o777)}
+				})
+				want := []Errno{ESUCCESS, ESUCCESS, ENOTSUP, EPERM}
+				if !slices.Equal(errnos, want) {
+					t.Errorf("Chmod of a file, an unreadable file, a link and an escape = %v, want %v", errnos, want)
+				}
+				for name, perm := range map[string]fs.FileMode{"f": 0o600, "noread": 0o640} {
+					if fi, err := os.Lstat(filepath.Join(root, "d", name)); err != nil || fi.Mode().Perm() != perm {
+						t.Errorf("d/%s after Chmod: %v, %v; want %v", name, fi, err, perm)
+					}
+				}
+				if after := outsideState(t, base); !slices.Equal(before, after) {
+					t.Errorf("the outside changed:\n%q\n%q", before, after)
+				}
+				if used := slices.Contains(calls, "fchmodat2"); used != (tc.missing == 0) {
+					t.Errorf("fchmodat2 used: %v, want %v", used, tc.missing == 0)
+				}
+			})
+		}
 	}
 }

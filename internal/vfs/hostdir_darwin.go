@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"io/fs"
 	"syscall"
 	"time"
 
@@ -52,3 +53,7 @@ func (f *hostFile) utimens(atim, mtim int64) Errno {
 
 // readDir appends the directory's entries to list (inode numbers 0).
 func (f *hostFile) readDir(list []Dirent) ([]Dirent, error) { return f.readDirGeneric(list) }
+
+// chmodNoFollow is Linux's fchmodat2 path (see hostdir_linux.go); here Chmod
+// goes through Lstat and os.Root.
+func (*hostDir) chmodNoFollow(string, fs.FileMode) (bool, Errno) { return false, ESUCCESS }

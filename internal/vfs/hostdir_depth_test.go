@@ -28,33 +28,42 @@ func makeDeepFile(tb testing.TB, dir string, d int, noFile bool) string {
 	return "/" + strings.Join(comps, "/")
 }
 
-// BenchmarkHostDirDepth times Lstat and an open and close of a file at depth 1, 5
-// and 20:
+// BenchmarkHostDirDepth times Lstat, an open and close, Readlink and Chmod of a
+// file (a symlink for Readlink) at depth 1, 5 and 20, as NewHostDir serves it
+// (openat2 on Linux) and through os.Root alone:
 //
 //	go test ./internal/vfs -run '^$' -bench 'HostDirDepth' -benchtime 20000x
 func BenchmarkHostDirDepth(b *testing.B) {
-	for _, op := range []string{"Lstat", "OpenClose"} {
-		for _, d := range hostDepths {
-			b.Run(op+"/depth="+strconv.Itoa(d), func(b *testing.B) {
-				dir := b.TempDir()
-				p := makeDeepFile(b, dir, d, false)
-				h := openHostDir(b, dir, false)
-				b.ReportAllocs()
-				for b.Loop() {
-					switch op {
-					case "Lstat":
-						if _, errno := h.Lstat(p); errno != ESUCCESS {
-							b.Fatal(errno)
+	for _, mode := range hostDirModes {
+		for _, op := range []string{"Lstat", "OpenClose", "Readlink", "Chmod"} {
+			for _, d := range hostDepths {
+				b.Run(mode.name+"/"+op+"/depth="+strconv.Itoa(d), func(b *testing.B) {
+					dir := b.TempDir()
+					p := makeDeepFile(b, dir, d, false)
+					mustHost(b, os.Symlink("f", filepath.Join(dir, filepath.FromSlash(p))+"-sym"))
+					h := mode.open(b, dir, false)
+					b.ReportAllocs()
+					for b.Loop() {
+						var errno Errno
+						switch op {
+						case "Lstat":
+							_, errno = h.Lstat(p)
+						case "OpenClose":
+							var f File
+							if f, errno = h.OpenFile(p, OFlagRead, 0); errno == ESUCCESS {
+								f.Close()
+							}
+						case "Readlink":
+							_, errno = h.Readlink(p + "-sym")
+						case "Chmod":
+							errno = h.Chmod(p, 0o644)
 						}
-					case "OpenClose":
-						f, errno := h.OpenFile(p, OFlagRead, 0)
 						if errno != ESUCCESS {
 							b.Fatal(errno)
 						}
-						f.Close()
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"io/fs"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -112,4 +113,45 @@ func hostAppendDirents(list []Dirent, dirfd int, buf []byte) []Dirent {
 		list = append(list, d)
 	}
 	return list
+}
+
+// fchmodat2Works reports whether the kernel lets this process call fchmodat2(2)
+// (Linux 6.6 and later), probed once.
+var (
+	fchmodat2Once  sync.Once
+	fchmodat2Works bool
+)
+
+// hostFchmodat2 is fchmodat2(2); tests replace it to make it missing.
+var hostFchmodat2 = func(dirfd int, name string, mode uint32, flags int) error {
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		return err
+	}
+	_, _, e := unix.Syscall6(unix.SYS_FCHMODAT2, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(mode), uintptr(flags), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// chmodNoFollow is fchmodat2(2) with AT_SYMLINK_NOFOLLOW on the parent (opened
+// by openat2, or os.Root where openat2 is missing): it never follows the last
+// component, and a symlink's mode is EOPNOTSUPP, which hostErrno makes ENOTSUP.
+// No file is opened, so a file without read permission, a FIFO or a device is
+// changed as chmod(2) changes it. ok is false where the kernel lacks the call:
+// the probe passes an unknown flag, which a kernel that has it refuses with
+// EINVAL before anything else, and which a kernel without it (ENOSYS) or a
+// seccomp filter (ENOSYS, EPERM) answers otherwise; nothing is changed.
+func (h *hostDir) chmodNoFollow(name string, perm fs.FileMode) (ok bool, errno Errno) {
+	fchmodat2Once.Do(func() {
+		fchmodat2Works = hostFchmodat2(unix.AT_FDCWD, ".", 0, 1<<30) == unix.EINVAL
+	})
+	if !fchmodat2Works {
+		return false, ESUCCESS
+	}
+	return true, hostErrno(h.atParent(name, func(fd int, base string) error {
+		hostCountSyscall("fchmodat2")
+		return hostRetryEINTR(func() error { return hostFchmodat2(fd, base, uint32(perm), unix.AT_SYMLINK_NOFOLLOW) })
+	}))
 }

@@ -5,6 +5,7 @@ package vfs
 import (
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -42,6 +43,30 @@ func (h *hostDir) rename(oldName, newName string) Errno {
 		}
 	}
 	return hostErrno(h.root.Rename(oldName, newName))
+}
+
+// mkdir is os.Root.Mkdir.
+func (h *hostDir) mkdir(name string, perm fs.FileMode) Errno {
+	return hostErrno(h.root.Mkdir(name, perm))
+}
+
+// symlink is os.Root.Symlink.
+func (h *hostDir) symlink(target, name string) Errno {
+	return hostErrno(h.root.Symlink(target, name))
+}
+
+// readlink is os.Root.Readlink, the target with forward slashes.
+func (h *hostDir) readlink(name string) (string, Errno) {
+	target, err := h.root.Readlink(name)
+	if err != nil {
+		return "", hostErrno(err)
+	}
+	return filepath.ToSlash(target), ESUCCESS
+}
+
+// link is os.Root.Link.
+func (h *hostDir) link(oldName, newName string) Errno {
+	return hostErrno(h.root.Link(oldName, newName))
 }
 
 // unlink removes a non-directory, checked with Lstat first (os.Root.Remove removes
@@ -112,3 +137,7 @@ func hostTimes(st Stat, atim, mtim int64) (time.Time, time.Time) {
 
 // readDir appends the directory's entries to list (inode numbers 0).
 func (f *hostFile) readDir(list []Dirent) ([]Dirent, error) { return f.readDirGeneric(list) }
+
+// chmodNoFollow is Linux's fchmodat2 path (see hostdir_linux.go); here Chmod
+// goes through Lstat and os.Root.
+func (*hostDir) chmodNoFollow(string, fs.FileMode) (bool, Errno) { return false, ESUCCESS }

@@ -98,6 +98,65 @@ func (h *hostDir) rmdir(name string) Errno {
 	}))
 }
 
+// mkdir is mkdirat(2) on the parent, which never follows the last component
+// (an existing one, a symlink among them, is EEXIST).
+func (h *hostDir) mkdir(name string, perm fs.FileMode) Errno {
+	return hostErrno(h.atParent(name, func(fd int, base string) error {
+		hostCountSyscall("mkdirat")
+		return hostRetryEINTR(func() error { return unix.Mkdirat(fd, base, uint32(perm)) })
+	}))
+}
+
+// symlink is symlinkat(2) on the parent: the target text is stored as given and
+// never resolved here; the resolution of a later call refuses it if it leaves
+// the root.
+func (h *hostDir) symlink(target, name string) Errno {
+	return hostErrno(h.atParent(name, func(fd int, base string) error {
+		hostCountSyscall("symlinkat")
+		return hostRetryEINTR(func() error { return unix.Symlinkat(target, fd, base) })
+	}))
+}
+
+// readlink is readlinkat(2) on the parent, with a buffer grown until the target
+// fits (readlinkat truncates silently).
+func (h *hostDir) readlink(name string) (string, Errno) {
+	var target string
+	err := h.atParent(name, func(fd int, base string) error {
+		for size := 256; ; size *= 2 {
+			buf := make([]byte, size)
+			var n int
+			hostCountSyscall("readlinkat")
+			err := hostRetryEINTR(func() (err error) {
+				n, err = unix.Readlinkat(fd, base, buf)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if n < size {
+				target = string(buf[:n])
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		return "", hostErrno(err)
+	}
+	return target, ESUCCESS
+}
+
+// link is linkat(2) between the two parents, with no flag: never
+// AT_SYMLINK_FOLLOW, so a symlink is linked itself, and the target of one that
+// leaves the root is never reached.
+func (h *hostDir) link(oldName, newName string) Errno {
+	return hostErrno(h.atParent(oldName, func(oldfd int, oldBase string) error {
+		return h.atParent(newName, func(newfd int, newBase string) error {
+			hostCountSyscall("linkat")
+			return hostRetryEINTR(func() error { return unix.Linkat(oldfd, oldBase, newfd, newBase, 0) })
+		})
+	}))
+}
+
 // utimens is utimensat(2) with AT_SYMLINK_NOFOLLOW: a symlink's own times, and
 // UTimeOmit / UTimeNow passed on as UTIME_OMIT / UTIME_NOW.
 func (h *hostDir) utimens(name string, atim, mtim int64) Errno {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -383,6 +384,23 @@ func testHostDirEscapeLastComponent(t *testing.T, open func(testing.TB, string, 
 		if errno := h.Rmdir(p); errno != ENOTDIR {
 			t.Errorf("Rmdir(%s) = %v, want ENOTDIR", p, errno)
 		}
+		if errno := h.Mkdir(p, 0o755); errno != EEXIST {
+			t.Errorf("Mkdir(%s) = %v, want EEXIST", p, errno)
+		}
+		if errno := h.Symlink("x", p); errno != EEXIST {
+			t.Errorf("Symlink(x, %s) = %v, want EEXIST", p, errno)
+		}
+		if target, errno := h.Readlink(p); errno != ESUCCESS || !strings.Contains(target, "OUTSIDE") {
+			t.Errorf("Readlink(%s) = %q, %v; want the link's text", p, target, errno)
+		}
+		// A hard link to the link is a link itself, whose target is never reached.
+		if errno := h.Link(p, p+"-hard"); errno != ESUCCESS {
+			t.Errorf("Link(%s) = %v", p, errno)
+		} else if st, errno := h.Lstat(p + "-hard"); errno != ESUCCESS || st.Mode.Type() != fs.ModeSymlink {
+			t.Errorf("Lstat(%s-hard) = %+v, %v; want a symlink", p, st, errno)
+		} else if errno := h.Unlink(p + "-hard"); errno != ESUCCESS {
+			t.Errorf("Unlink(%s-hard) = %v", p, errno)
+		}
 	}
 	if errno := h.Rename("/abs", "/moved"); errno != ESUCCESS {
 		t.Errorf("Rename(/abs) = %v", errno)
@@ -394,6 +412,28 @@ func testHostDirEscapeLastComponent(t *testing.T, open func(testing.TB, string, 
 	}
 	if after := outsideState(t, base); !slices.Equal(before, after) {
 		t.Errorf("the outside changed:\n%q\n%q", before, after)
+	}
+}
+
+// TestHostDirReadlinkLong: a target longer than Readlink's first buffer comes
+// back whole, on both paths.
+func TestHostDirReadlinkLong(t *testing.T) {
+	for _, mode := range hostDirModes {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			mustHost(t, os.Mkdir(filepath.Join(dir, "d"), 0o755))
+			h := mode.open(t, dir, false)
+			for _, n := range []int{255, 256, 257, 1000, 4000} {
+				target := strings.Repeat("t", n)
+				p := "/d/l" + strconv.Itoa(n)
+				if errno := h.Symlink(target, p); errno != ESUCCESS {
+					t.Fatalf("Symlink(%d bytes) = %v", n, errno)
+				}
+				if got, errno := h.Readlink(p); errno != ESUCCESS || got != target {
+					t.Errorf("Readlink of a %d-byte target = %d bytes, %v", n, len(got), errno)
+				}
+			}
+		})
 	}
 }
 
