@@ -48,13 +48,15 @@ func TestLoop(t *testing.T) {
 	ctx, r := newRuntime(t, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
 	ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	_, err := r.Instantiate(ctx, testguest.Loop())
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want the deadline to end the loop, got %v", err)
 	}
-	if d := time.Since(start); d < 100*time.Millisecond {
-		t.Fatalf("the loop ended after %v, before the deadline", d)
+	// The loop ended by the deadline, not by itself: the context is done. (Timing
+	// the call from a clock read after the context's was made flaked by a
+	// millisecond.)
+	if ctx.Err() == nil {
+		t.Fatal("the loop ended before the deadline")
 	}
 }
 
