@@ -504,7 +504,7 @@ func TestBrokenDefaultConfig(t *testing.T) {
 					t.Errorf("%q: exit code %d, stdout %d bytes, stderr %q; want 0 and output", args, code, len(stdout), stderr)
 					continue
 				}
-				wantWarn := " WRN config file " + path + ": " + b.wantErr + " (\"" + strings.Join(append([]string{"wasirun"}, firstWord(args)...), " ")
+				wantWarn := " WRN config file " + path + ": " + b.wantErr + " (\"" + strings.Join(append([]string{"wasirun"}, commandWord(args)...), " ")
 				warning, _, _ := strings.Cut(stderr, "\n") // __complete adds a line of its own
 				if !strings.Contains(warning, wantWarn) || !strings.HasSuffix(warning, " goes on without it)") ||
 					(args[0] != "__complete" && warning+"\n" != stderr) {
@@ -529,8 +529,8 @@ func TestBrokenDefaultConfig(t *testing.T) {
 	}
 }
 
-// firstWord is the command a command line runs: its first word, if any.
-func firstWord(args []string) []string {
+// commandWord is the command a command line runs: its first word, if any.
+func commandWord(args []string) []string {
 	if args[0] == "" {
 		return nil
 	}

@@ -54,17 +54,8 @@ func newCmdRootFor(f *factory, args []string) *cobra.Command {
 	run := newCmdRun(f, nil)
 	lean := newRoot(f, run)
 	lean.CompletionOptions.DisableDefaultCmd = true // cobra would build its five commands
-	for i := 0; i < len(args); i++ {
+	if i := firstWord(lean, run, args, nil); i >= 0 {
 		a := args[i]
-		if a == "--" {
-			break
-		}
-		if strings.HasPrefix(a, "-") && a != "-" {
-			if takesValue(lean, run, a) {
-				i++
-			}
-			continue
-		}
 		if a == "run" {
 			return lean
 		}
@@ -73,7 +64,6 @@ func newCmdRootFor(f *factory, args []string) *cobra.Command {
 				return lean
 			}
 		}
-		break
 	}
 	return newCmdRoot(f)
 }
@@ -236,37 +226,51 @@ func bareRun(root *cobra.Command, args []string) []string {
 	// cobra adds these two when it executes; they are commands too.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	i := firstWord(root, run, args, nil)
+	if i < 0 {
+		return args
+	}
+	a := args[i]
+	for _, c := range root.Commands() {
+		if c.Name() == a || c.HasAlias(a) {
+			return args
+		}
+	}
+	if strings.HasPrefix(a, "__complete") { // cobra's hidden completion requests
+		return args
+	}
+	if _, err := os.Stat(a); err != nil && len(root.SuggestionsFor(a)) > 0 {
+		return args
+	}
+	// Tell run that the word "run" was not typed: a missing file may then have
+	// been meant as a command (missingPackage).
+	if run.Annotations == nil {
+		run.Annotations = map[string]string{}
+	}
+	run.Annotations[impliedRun] = "true"
+	return append([]string{"run"}, args...)
+}
+
+// firstWord walks the flags args starts with, as cobra parses root's persistent
+// flags and run's (a flag's value given as the next argument is skipped), and
+// returns the index of the first argument that is no flag: a command or a
+// package. It returns -1 when "--" or the end comes first, or when each, called
+// with every flag argument when not nil, returns false.
+func firstWord(root, run *cobra.Command, args []string, each func(flag string) bool) int {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if a == "--" {
-			return args
+		switch {
+		case a == "--":
+			return -1
+		case !strings.HasPrefix(a, "-") || a == "-":
+			return i
+		case each != nil && !each(a):
+			return -1
+		case takesValue(root, run, a):
+			i++
 		}
-		if strings.HasPrefix(a, "-") && a != "-" {
-			if takesValue(root, run, a) {
-				i++
-			}
-			continue
-		}
-		for _, c := range root.Commands() {
-			if c.Name() == a || c.HasAlias(a) {
-				return args
-			}
-		}
-		if strings.HasPrefix(a, "__complete") { // cobra's hidden completion requests
-			return args
-		}
-		if _, err := os.Stat(a); err != nil && len(root.SuggestionsFor(a)) > 0 {
-			return args
-		}
-		// Tell run that the word "run" was not typed: a missing file may then
-		// have been meant as a command (missingPackage).
-		if run.Annotations == nil {
-			run.Annotations = map[string]string{}
-		}
-		run.Annotations[impliedRun] = "true"
-		return append([]string{"run"}, args...)
 	}
-	return args
+	return -1
 }
 
 // takesValue reports whether the flag argument a ("--name", "-n") consumes the next
@@ -316,27 +320,19 @@ func wantsVersion(root *cobra.Command, args []string) bool {
 	if err != nil {
 		run = root
 	}
-	want := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
-			break
-		}
+	want, known := false, true
+	firstWord(root, run, args, func(a string) bool {
 		if v, ok := strings.CutPrefix(a, "--version"); ok && (v == "" || v[0] == '=') {
 			want = v == ""
 			if v != "" {
 				want, _ = strconv.ParseBool(v[1:])
 			}
-			continue
+			return true
 		}
-		if !rootFlag(root, a) {
-			return false // an unknown flag: cobra says so
-		}
-		if takesValue(root, run, a) {
-			i++
-		}
-	}
-	return want
+		known = rootFlag(root, a) // an unknown flag: cobra says so
+		return known
+	})
+	return want && known
 }
 
 // rootFlag reports whether the flag argument a ("--name", "--name=v", "-n")

@@ -329,8 +329,7 @@ func instrument(dir string, module []byte) ([]byte, error) {
 	if dir == "" || len(module) < minCachedInstrument {
 		return interrupt.Instrument(module)
 	}
-	sum := sha256.Sum256(module)
-	path := filepath.Join(dir, instrumentedSubdir, hex.EncodeToString(sum[:]))
+	path := instrumentedPath(dir, module)
 	if b, err := os.ReadFile(path); err == nil && len(b) > len(module) {
 		return b, nil
 	}
@@ -360,6 +359,12 @@ func forgetInstrumented(dir string, module []byte) {
 	if dir == "" || len(module) < minCachedInstrument {
 		return
 	}
+	os.Remove(instrumentedPath(dir, module))
+}
+
+// instrumentedPath is the cache entry of module's rewrite in dir: named by the
+// sha256 of the module as given.
+func instrumentedPath(dir string, module []byte) string {
 	sum := sha256.Sum256(module)
-	os.Remove(filepath.Join(dir, instrumentedSubdir, hex.EncodeToString(sum[:])))
+	return filepath.Join(dir, instrumentedSubdir, hex.EncodeToString(sum[:]))
 }

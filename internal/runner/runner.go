@@ -202,8 +202,8 @@ func logRun(log *zerolog.Logger, root *fsprep.Root, spec ProcessSpec) {
 		log.Debug().Int("fd", 3+i).Str("name", p.Name).Str("path", p.Path).Msg("preopen")
 	}
 	log.Debug().Str("command", spec.Name).Strs("argv", spec.Args).Strs("env", spec.Env).Int("module_bytes", len(spec.Module)).Msg("prepared")
-	if cwd := spec.Preopens[0].Path; cwd != "/" && !isGoModule(spec.Module) {
-		log.Debug().Str("cwd", cwd).Msg("not a Go program: if it is built on wasi-libc (C, C++, Rust), its getcwd() says / and its relative paths resolve from /")
+	if cwd := spec.Preopens[0].Path; cwd != "/" {
+		log.Debug().Str("cwd", cwd).Msg("a program built on wasi-libc (C, C++, Rust) cannot learn this working directory: its getcwd() says / and its relative paths resolve from /; a Go program's resolve from here")
 	}
 }
 
